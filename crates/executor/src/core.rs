@@ -1,0 +1,263 @@
+//! [`Core`]: the loop-thread half of an event loop, and one turn of it.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::time::Duration;
+
+use slab::Slab;
+use weft_futures::time::{Fired, TimerDriver};
+use weft_reactor::Reactor;
+
+use crate::callback::{LocalCall, RemoteCall};
+use crate::error::Panic;
+use crate::shared::{Injected, Shared};
+use crate::sync::Ordering;
+use crate::task::cell::{Header, Run};
+
+/// An entry of the ready queue (asyncio's `_ready`).
+pub(crate) enum Runnable {
+    Task(Arc<dyn Run>),
+    Call(Rc<dyn LocalCall>),
+    Remote(Arc<dyn RemoteCall>),
+    Boxed(Box<dyn FnOnce()>),
+    /// The main future of `run_until_complete`.
+    Root,
+}
+
+pub(crate) struct Core {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) ready: RefCell<VecDeque<Runnable>>,
+    pub(crate) timers: Rc<TimerDriver>,
+    pub(crate) tasks: RefCell<Slab<Arc<dyn Run>>>,
+    pub(crate) reactor: RefCell<Reactor>,
+    injected: RefCell<VecDeque<Injected>>,
+    pub(crate) running: Cell<bool>,
+}
+
+thread_local! {
+    /// The loop running on this thread.
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+    /// Loops created on this thread (running or not), for `call_soon` before `run`.
+    static OWNED: RefCell<Vec<Weak<Core>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Core {
+    pub(crate) fn new(shared: Arc<Shared>, reactor: Reactor) -> Rc<Core> {
+        let timers = Rc::new(TimerDriver::new(shared.clock.clone()));
+        let core = Rc::new(Core {
+            shared,
+            ready: RefCell::new(VecDeque::with_capacity(64)),
+            timers,
+            tasks: RefCell::new(Slab::new()),
+            reactor: RefCell::new(reactor),
+            injected: RefCell::new(VecDeque::new()),
+            running: Cell::new(false),
+        });
+        OWNED.with(|o| {
+            let mut o = o.borrow_mut();
+            o.retain(|w| w.strong_count() > 0);
+            o.push(Rc::downgrade(&core));
+        });
+        core
+    }
+
+    pub(crate) fn push(&self, r: Runnable) {
+        self.ready.borrow_mut().push_back(r);
+    }
+
+    /// Adds a task to the live list and the ready queue.
+    pub(crate) fn adopt(&self, task: Arc<dyn Run>) {
+        let key = self.tasks.borrow_mut().insert(task.clone());
+        task.header().owner_key.set(key);
+        self.push(Runnable::Task(task));
+    }
+
+    /// One turn of the loop, as asyncio's `_run_once`. `root` polls the main future.
+    pub(crate) fn run_once(&self, root: &mut dyn FnMut()) {
+        let clock = self.timers.clock();
+        let idle = self.ready.borrow().is_empty() && !self.shared.stopping.load(Ordering::SeqCst);
+        let next = if idle {
+            self.timers.next_deadline()
+        } else {
+            None
+        };
+        let mut timeout = match (idle, next) {
+            (false, _) => Some(Duration::ZERO),
+            (true, Some(_)) if clock.is_paused() => Some(Duration::ZERO),
+            (true, Some(d)) => Some(d.saturating_duration_since(clock.now())),
+            (true, None) => None,
+        };
+        let mut events = 0;
+        {
+            let mut reactor = self.reactor.borrow_mut();
+            if timeout != Some(Duration::ZERO) || reactor.sources() > 0 {
+                let sleeping = timeout != Some(Duration::ZERO);
+                if sleeping && !self.shared.inject.prepare_sleep() {
+                    timeout = Some(Duration::ZERO);
+                }
+                match reactor.turn(timeout) {
+                    Ok(n) => events = n,
+                    Err(e) => tracing::error!(error = %e, "reactor poll failed"),
+                }
+                if sleeping {
+                    self.shared.inject.end_sleep();
+                }
+            }
+        }
+        self.drain_inject();
+        if let (true, Some(deadline)) = (clock.is_paused(), next) {
+            // Virtual time: nothing else can happen, so jump to the next timer.
+            if events == 0 && self.ready.borrow().is_empty() {
+                clock.advance_to(deadline);
+            }
+        }
+        let now = clock.now();
+        self.timers.process(now, |fired| match fired {
+            Fired::Wake(w) => w.wake(),
+            Fired::Call(cb) => self.push(Runnable::Boxed(cb)),
+        });
+        let ntodo = self.ready.borrow().len();
+        for _ in 0..ntodo {
+            let Some(r) = self.ready.borrow_mut().pop_front() else {
+                break;
+            };
+            match r {
+                Runnable::Task(t) => t.run(),
+                Runnable::Root => root(),
+                Runnable::Call(c) => guard_callback(|| c.call()),
+                Runnable::Remote(c) => guard_callback(|| c.call()),
+                Runnable::Boxed(f) => guard_callback(f),
+            }
+        }
+    }
+
+    fn drain_inject(&self) {
+        if self.shared.inject.is_empty() {
+            return;
+        }
+        let mut injected = self.injected.borrow_mut();
+        self.shared.inject.drain(&mut injected);
+        while let Some(item) = injected.pop_front() {
+            match item {
+                Injected::Wake(t) => self.push(Runnable::Task(t)),
+                Injected::Spawn(t) => self.adopt(t),
+                Injected::Call(c) => self.push(Runnable::Remote(c)),
+                Injected::Boxed(f) => self.push(Runnable::Boxed(f)),
+                Injected::Root => self.push(Runnable::Root),
+            }
+        }
+    }
+
+    /// Drops every task's future, every queued callback and timer: loop shutdown.
+    pub(crate) fn shutdown(&self) {
+        for item in self.shared.inject.close() {
+            match item {
+                Injected::Spawn(t) => t.shutdown(),
+                other => drop(other),
+            }
+        }
+        // Dropping futures may spawn or schedule more; repeat until quiet.
+        for _ in 0..64 {
+            let tasks: Vec<Arc<dyn Run>> = self.tasks.borrow_mut().drain().collect();
+            let ready: Vec<Runnable> = self.ready.borrow_mut().drain(..).collect();
+            if tasks.is_empty() && ready.is_empty() && self.timers.is_empty() {
+                break;
+            }
+            for t in &tasks {
+                t.header().owner_key.set(usize::MAX);
+                t.shutdown();
+            }
+            drop(tasks);
+            drop(ready);
+            self.timers.clear();
+        }
+    }
+}
+
+fn guard_callback(f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        crate::report::callback_panic(&Panic::new(payload));
+    }
+}
+
+/// Makes `core` current on this thread until the guard drops.
+pub(crate) fn enter(core: &Rc<Core>) -> CurrentGuard {
+    let prev = CURRENT.with(|c| c.borrow_mut().replace(core.clone()));
+    CurrentGuard { prev }
+}
+
+pub(crate) struct CurrentGuard {
+    prev: Option<Rc<Core>>,
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _old = CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), prev));
+    }
+}
+
+/// Runs `f` with the running loop of this thread, if any.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Core>>) -> R) -> R {
+    CURRENT.with(|c| f(c.borrow().as_ref()))
+}
+
+/// Whether loop `id` runs on this thread.
+pub(crate) fn is_current(id: u64) -> bool {
+    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|c| c.shared.id == id))
+}
+
+/// Runs `f` with loop `id`'s core if this thread runs or owns it.
+pub(crate) fn with_core<R>(id: u64, f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
+    let running = CURRENT.with(|c| c.borrow().as_ref().filter(|c| c.shared.id == id).cloned());
+    let core = running.or_else(|| {
+        OWNED.with(|o| {
+            o.borrow()
+                .iter()
+                .filter_map(Weak::upgrade)
+                .find(|c| c.shared.id == id)
+        })
+    })?;
+    Some(f(&core))
+}
+
+/// Pushes onto loop `id`'s ready queue if it runs on this thread; else gives `make` back.
+pub(crate) fn try_push_local(id: u64, r: Runnable) -> Result<(), Runnable> {
+    CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(core) if core.shared.id == id => {
+            core.push(r);
+            Ok(())
+        }
+        _ => Err(r),
+    })
+}
+
+/// Queues a woken task on its loop: directly if that loop runs on this thread, else
+/// through the inject queue (which unparks it).
+pub(crate) fn schedule(task: Arc<dyn Run>) {
+    let id = task.header().shared.id;
+    let task = match try_push_local(id, Runnable::Task(task)) {
+        Ok(()) => return,
+        Err(Runnable::Task(t)) => t,
+        Err(_) => unreachable!("try_push_local gives back what it was given"),
+    };
+    let shared = task.header().shared.clone();
+    // A closed loop refuses it; the task was already shut down, drop the reference.
+    let _ = shared.inject(Injected::Wake(task));
+}
+
+/// Removes a completed task from its loop's live list.
+pub(crate) fn forget_task(header: &Header) {
+    let key = header.owner_key.replace(usize::MAX);
+    if key == usize::MAX {
+        return;
+    }
+    let removed = CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(core) if core.shared.id == header.shared.id => core.tasks.borrow_mut().try_remove(key),
+        _ => None,
+    });
+    drop(removed);
+}

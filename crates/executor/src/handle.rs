@@ -1,0 +1,259 @@
+//! [`Handle`]: reach a loop from anywhere.
+
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use weft_futures::time::{Clock, Fired};
+
+use crate::callback::{CallbackHandle, LocalCall, LocalCell, RemoteCall, RemoteCell, TimerHandle};
+use crate::core::{self as core_, Core, Runnable};
+use crate::shared::{Injected, Shared};
+use crate::task::{self, Task};
+
+/// A handle to an [`EventLoop`](crate::EventLoop): `Clone + Send + Sync`.
+///
+/// Its thread-safe methods ([`call_soon_threadsafe`](Handle::call_soon_threadsafe),
+/// [`spawn`](Handle::spawn), [`stop`](Handle::stop), [`time`](Handle::time)) work from
+/// any thread. The others (`call_soon`, `call_later`, `call_at`) take closures that
+/// need not be `Send`, so they must be called on the loop's own thread; elsewhere they
+/// panic, loudly, instead of racing.
+///
+/// ```
+/// let mut lp = weft::EventLoop::new().unwrap();
+/// let h = lp.handle();
+/// let remote = h.clone();
+/// std::thread::spawn(move || {
+///     remote.call_soon_threadsafe(move || println!("from afar"));
+/// })
+/// .join()
+/// .unwrap();
+/// h.call_soon({ let h = h.clone(); move || h.stop() });
+/// lp.run_forever();
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+const NOT_OWNER: &str = "this weft loop method must be called on the loop's own thread; \
+     use call_soon_threadsafe or Handle::spawn from other threads";
+
+impl Handle {
+    /// The handle of the loop running on this thread (asyncio's `get_running_loop`).
+    ///
+    /// # Panics
+    /// If no weft loop is running on this thread.
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let h = weft::Handle::current();
+    ///     let _ = h.time();
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle::try_current().expect("Handle::current called outside of a running weft event loop")
+    }
+
+    /// The running loop's handle, or `None` outside one.
+    ///
+    /// ```
+    /// assert!(weft::Handle::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        core_::with_current(|c| {
+            c.map(|core| Handle {
+                shared: core.shared.clone(),
+            })
+        })
+    }
+
+    /// The loop clock's current time (asyncio's `loop.time()`).
+    ///
+    /// ```
+    /// let h = weft::EventLoop::new().unwrap().handle();
+    /// assert!(h.time() <= h.time());
+    /// ```
+    pub fn time(&self) -> Instant {
+        self.shared.clock.now()
+    }
+
+    /// The loop clock, e.g. to [`advance`](Clock::advance) a paused one by hand.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap().paused();
+    /// assert!(lp.handle().clock().is_paused());
+    /// ```
+    pub fn clock(&self) -> Clock {
+        self.shared.clock.clone()
+    }
+
+    #[track_caller]
+    fn with_core<R>(&self, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+        core_::with_core(self.shared.id, f).expect(NOT_OWNER)
+    }
+
+    /// Schedules `callback` to run in the loop's next turn, after those already ready
+    /// (FIFO, like asyncio's `call_soon`).
+    ///
+    /// # Panics
+    /// Off the loop's thread (use [`call_soon_threadsafe`](Self::call_soon_threadsafe)).
+    ///
+    /// ```
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// h.call_soon(|| println!("Callback executed!"));
+    /// h.call_soon({ let h = h.clone(); move || h.stop() });
+    /// lp.run_forever();
+    /// ```
+    #[track_caller]
+    pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> CallbackHandle {
+        let cell: Rc<dyn LocalCall> = Rc::new(LocalCell::new(callback));
+        self.with_core(|core| {
+            if !core.shared.is_closed() {
+                core.push(Runnable::Call(cell.clone()));
+            } else {
+                cell.cancel();
+            }
+        });
+        CallbackHandle::local(cell)
+    }
+
+    /// Schedules `callback` from any thread, waking the loop if it is blocked (asyncio's
+    /// `call_soon_threadsafe`). On a closed loop the callback is dropped and the handle
+    /// reports it cancelled. The returned handle stays on the calling thread (it is not
+    /// `Send`); to cancel from elsewhere, share a flag with the callback.
+    ///
+    /// ```
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// let t = std::thread::spawn(move || {
+    ///     let stopper = h.clone();
+    ///     h.call_soon_threadsafe(move || stopper.stop());
+    /// });
+    /// lp.run_forever(); // returns once the other thread's callback ran
+    /// t.join().unwrap();
+    /// ```
+    pub fn call_soon_threadsafe(&self, callback: impl FnOnce() + Send + 'static) -> CallbackHandle {
+        let cell: Arc<dyn RemoteCall> = Arc::new(RemoteCell::new(callback));
+        let r = match core_::try_push_local(self.shared.id, Runnable::Remote(cell.clone())) {
+            Ok(()) => Ok(()),
+            Err(_) => self
+                .shared
+                .inject(Injected::Call(cell.clone()))
+                .map_err(drop),
+        };
+        if r.is_err() {
+            cell.cancel();
+        }
+        CallbackHandle::remote(cell)
+    }
+
+    /// Runs `callback` after `delay` on the loop clock (asyncio's `call_later`). Timers
+    /// run in deadline order; a zero or already-passed deadline runs at the next turn,
+    /// still ordered by deadline.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut lp = weft::EventLoop::new().unwrap().paused();
+    /// let h = lp.handle();
+    /// h.call_later(Duration::from_secs(2), || println!("Callback executed after delay!"));
+    /// h.call_later(Duration::from_secs(2), { let h = h.clone(); move || h.stop() });
+    /// lp.run_forever();
+    /// ```
+    #[track_caller]
+    pub fn call_later(&self, delay: Duration, callback: impl FnOnce() + 'static) -> TimerHandle {
+        self.call_at(self.time() + delay, callback)
+    }
+
+    /// Runs `callback` when the loop clock reaches `when` (asyncio's `call_at`).
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut lp = weft::EventLoop::new().unwrap().paused();
+    /// let h = lp.handle();
+    /// let at = h.time() + Duration::from_millis(1500);
+    /// let t = h.call_at(at, { let h = h.clone(); move || h.stop() });
+    /// assert_eq!(t.when(), at);
+    /// lp.run_forever();
+    /// assert_eq!(h.time(), at);
+    /// ```
+    #[track_caller]
+    pub fn call_at(&self, when: Instant, callback: impl FnOnce() + 'static) -> TimerHandle {
+        let cell: Rc<dyn LocalCall> = Rc::new(LocalCell::new(callback));
+        self.with_core(|core| {
+            let fire = cell.clone();
+            let key = core
+                .timers
+                .insert(when, Fired::Call(Box::new(move || fire.call())));
+            if core.shared.is_closed() {
+                cell.cancel();
+            }
+            TimerHandle::new(cell, key, Rc::downgrade(&core.timers), when)
+        })
+    }
+
+    /// Spawns a `Send` future on this loop from any thread (asyncio's
+    /// `run_coroutine_threadsafe`, minus the concurrent future: await the [`Task`], or
+    /// drop it to detach). On a closed loop the task resolves to `Cancelled`.
+    ///
+    /// ```
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// let task = std::thread::spawn(move || h.spawn(async { 6 * 7 })).join().unwrap();
+    /// assert_eq!(lp.run_until_complete(task).unwrap(), 42);
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match core_::with_core(self.shared.id, |core| {
+            std::thread::current().id() == self.shared.owner || core.running.get()
+        }) {
+            Some(true) => self.with_core(|core| task::spawn_local(core, future, None)),
+            _ => task::spawn_remote(&self.shared, future),
+        }
+    }
+
+    /// Stops [`run_forever`](crate::EventLoop::run_forever) after the current turn, from
+    /// any thread (asyncio's `loop.stop()`).
+    ///
+    /// ```
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// lp.handle().stop();
+    /// lp.run_forever(); // runs one turn, then returns
+    /// ```
+    pub fn stop(&self) {
+        self.shared.stop();
+    }
+
+    /// Whether the loop was closed.
+    ///
+    /// ```
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// lp.close();
+    /// assert!(h.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("loop", &self.shared.id)
+            .finish()
+    }
+}

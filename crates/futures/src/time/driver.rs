@@ -1,0 +1,297 @@
+//! [`TimerDriver`]: the loop's timer wheel plus its clock.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Waker;
+use std::time::Instant;
+
+use super::wheel::{Key, Wheel};
+use super::Clock;
+
+/// What a timer does when it fires.
+pub enum Fired {
+    /// Wake a task (a [`Sleep`](crate::Sleep) registered it).
+    Wake(Waker),
+    /// Run a callback (the loop's `call_later`).
+    Call(Box<dyn FnOnce()>),
+}
+
+impl fmt::Debug for Fired {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fired::Wake(_) => f.write_str("Fired::Wake"),
+            Fired::Call(_) => f.write_str("Fired::Call"),
+        }
+    }
+}
+
+/// Names a timer in a [`TimerDriver`]; cancelling with a stale key does nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerKey {
+    driver: u64,
+    key: Key,
+}
+
+struct Timer {
+    deadline: Instant,
+    seq: u64,
+    fired: Fired,
+}
+
+struct Inner {
+    wheel: Wheel<Timer>,
+    seq: u64,
+    batch: Vec<Timer>,
+}
+
+/// A loop's timers: a hierarchical wheel with 1 ms ticks, and the loop's [`Clock`].
+///
+/// The loop asks it for [`next_deadline`](TimerDriver::next_deadline) to size its poll
+/// timeout, then [`process`](TimerDriver::process)es what expired. Timers that expire
+/// together come out ordered by exact deadline, then by insertion, as from asyncio's
+/// heap. Deadlines round up to the next millisecond tick: a timer never fires early.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_futures::time::{Clock, Fired, TimerDriver};
+///
+/// let timers = TimerDriver::new(Clock::new_paused());
+/// let t0 = timers.clock().now();
+/// timers.insert(t0 + Duration::from_millis(20), Fired::Call(Box::new(|| println!("second"))));
+/// timers.insert(t0 + Duration::from_millis(10), Fired::Call(Box::new(|| println!("first"))));
+/// assert_eq!(timers.next_deadline(), Some(t0 + Duration::from_millis(10)));
+/// let mut order = Vec::new();
+/// timers.process(t0 + Duration::from_millis(20), |f| order.push(f));
+/// assert_eq!(order.len(), 2);
+/// ```
+pub struct TimerDriver {
+    id: u64,
+    clock: Clock,
+    inner: RefCell<Inner>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl TimerDriver {
+    /// An empty driver on `clock`.
+    ///
+    /// ```
+    /// let t = weft_futures::time::TimerDriver::new(weft_futures::time::Clock::new());
+    /// assert!(t.is_empty());
+    /// ```
+    pub fn new(clock: Clock) -> TimerDriver {
+        TimerDriver {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            clock,
+            inner: RefCell::new(Inner {
+                wheel: Wheel::new(),
+                seq: 0,
+                batch: Vec::new(),
+            }),
+        }
+    }
+
+    /// The driver's clock.
+    ///
+    /// ```
+    /// let t = weft_futures::time::TimerDriver::new(weft_futures::time::Clock::new_paused());
+    /// assert!(t.clock().is_paused());
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Number of pending timers.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new());
+    /// t.insert(t.clock().now(), Fired::Call(Box::new(|| ())));
+    /// assert_eq!(t.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.inner.borrow().wheel.len()
+    }
+
+    /// Whether no timer is pending.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// assert!(TimerDriver::new(Clock::new()).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Schedules `fired` for `deadline`.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// let k = t.insert(t.clock().now(), Fired::Call(Box::new(|| ())));
+    /// assert!(t.cancel(k));
+    /// ```
+    pub fn insert(&self, deadline: Instant, fired: Fired) -> TimerKey {
+        let tick = self.clock.tick_ceil(deadline);
+        let mut inner = self.inner.borrow_mut();
+        let seq = inner.seq;
+        inner.seq += 1;
+        let key = inner.wheel.insert(
+            tick,
+            Timer {
+                deadline,
+                seq,
+                fired,
+            },
+        );
+        TimerKey {
+            driver: self.id,
+            key,
+        }
+    }
+
+    /// Whether `key` was issued by this driver.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let (a, b) = (TimerDriver::new(Clock::new()), TimerDriver::new(Clock::new()));
+    /// let k = a.insert(a.clock().now(), Fired::Call(Box::new(|| ())));
+    /// assert!(a.owns(k) && !b.owns(k));
+    /// ```
+    pub fn owns(&self, key: TimerKey) -> bool {
+        key.driver == self.id
+    }
+
+    /// Whether the timer is still pending (not fired, not cancelled).
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// let k = t.insert(t.clock().now(), Fired::Call(Box::new(|| ())));
+    /// assert!(t.is_pending(k));
+    /// t.process(t.clock().now(), drop);
+    /// assert!(!t.is_pending(k));
+    /// ```
+    pub fn is_pending(&self, key: TimerKey) -> bool {
+        self.owns(key) && self.inner.borrow_mut().wheel.get_mut(key.key).is_some()
+    }
+
+    /// Replaces the waker of a pending [`Fired::Wake`] timer; returns `false` if the timer
+    /// is no longer pending.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// let k = t.insert(t.clock().now(), Fired::Wake(std::task::Waker::noop().clone()));
+    /// assert!(t.update_waker(k, std::task::Waker::noop()));
+    /// ```
+    pub fn update_waker(&self, key: TimerKey, waker: &Waker) -> bool {
+        if !self.owns(key) {
+            return false;
+        }
+        let mut inner = self.inner.borrow_mut();
+        match inner.wheel.get_mut(key.key) {
+            Some(Timer {
+                fired: Fired::Wake(w),
+                ..
+            }) => {
+                if !w.will_wake(waker) {
+                    w.clone_from(waker);
+                }
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Cancels a pending timer; returns whether it was pending.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// let k = t.insert(t.clock().now(), Fired::Call(Box::new(|| ())));
+    /// assert!(t.cancel(k));
+    /// assert!(!t.cancel(k));
+    /// ```
+    pub fn cancel(&self, key: TimerKey) -> bool {
+        if !self.owns(key) {
+            return false;
+        }
+        // Drop the timer's payload after the wheel is released: a callback's captures
+        // may themselves cancel timers when dropped.
+        let removed = self.inner.borrow_mut().wheel.remove(key.key);
+        removed.is_some()
+    }
+
+    /// Drops every pending timer (loop shutdown). Their payloads are dropped after the
+    /// driver is released.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// t.insert(t.clock().now(), Fired::Call(Box::new(|| ())));
+    /// t.clear();
+    /// assert!(t.is_empty());
+    /// ```
+    pub fn clear(&self) {
+        let old = std::mem::replace(&mut self.inner.borrow_mut().wheel, Wheel::new());
+        drop(old);
+    }
+
+    /// The start of the tick of the earliest pending timer (or of the next internal
+    /// cascade, which may fire nothing); the loop sleeps at most until then.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// assert_eq!(t.next_deadline(), None);
+    /// ```
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let tick = self.inner.borrow().wheel.next_expiration()?;
+        Some(self.clock.tick_instant(tick))
+    }
+
+    /// Hands every timer due at `now` to `sink`, ordered by deadline then insertion.
+    /// `sink` runs with the driver released, so it may insert or cancel timers.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// t.insert(t.clock().now(), Fired::Call(Box::new(|| println!("fired"))));
+    /// let mut n = 0;
+    /// t.process(t.clock().now(), |f| { if let Fired::Call(cb) = f { cb(); n += 1; } });
+    /// assert_eq!(n, 1);
+    /// ```
+    pub fn process(&self, now: Instant, mut sink: impl FnMut(Fired)) {
+        let tick = self.clock.tick_floor(now);
+        let mut batch = {
+            let mut inner = self.inner.borrow_mut();
+            let mut batch = std::mem::take(&mut inner.batch);
+            inner.wheel.poll(tick, &mut batch);
+            batch
+        };
+        if batch.is_empty() {
+            self.inner.borrow_mut().batch = batch;
+            return;
+        }
+        batch.sort_by(|a, b| (a.deadline, a.seq).cmp(&(b.deadline, b.seq)));
+        for timer in batch.drain(..) {
+            sink(timer.fired);
+        }
+        let mut inner = self.inner.borrow_mut();
+        if inner.batch.capacity() < batch.capacity() {
+            inner.batch = batch;
+        }
+    }
+}
+
+impl fmt::Debug for TimerDriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerDriver")
+            .field("id", &self.id)
+            .field("pending", &self.len())
+            .finish()
+    }
+}
