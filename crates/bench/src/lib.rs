@@ -1,1 +1,38 @@
-//! stub
+//! # weft-bench
+//!
+//! The runtime-independent half of weft's side-by-side benchmarks: command-line
+//! arguments ([`Args`]), timing ([`measure`], [`cpu_time`]), the alternating repetition
+//! loop with checksum verification ([`compare`]), statistics ([`Summary`]), report
+//! formatting ([`Report`]) and a seeded pseudo-random generator ([`XorShift64`]).
+//!
+//! The runtimes themselves only appear in the `compare` bench
+//! (`cargo bench -p weft-bench --bench compare`), which hands closures to this crate.
+//!
+//! ```
+//! use std::time::Duration;
+//! use weft_bench::{compare, measure, Report, Run};
+//!
+//! // Two "runtimes" that both add up 0..1000.
+//! let work = || {
+//!     let (sum, sample) = measure(|| (0..1000u64).sum::<u64>());
+//!     Run { checksum: sum, sample }
+//! };
+//! let cmp = compare(3, 499_500, work, work).unwrap();
+//! let mut report = Report::new(false, 3);
+//! report.push(cmp.wall_row("sum"));
+//! assert!(report.text_table().contains("sum"));
+//! # let _ = Duration::ZERO;
+//! ```
+#![forbid(unsafe_code)]
+
+mod args;
+mod report;
+mod rng;
+mod stats;
+mod sys;
+
+pub use args::{Args, ArgsError};
+pub use report::{fmt_duration, Report, Row};
+pub use rng::XorShift64;
+pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
+pub use sys::{cpu_time, MachineInfo};

@@ -191,7 +191,6 @@ impl EventLoop {
             .ready
             .borrow_mut()
             .retain(|r| !matches!(r, Runnable::Root));
-        drop(poll_root);
         output
             .into_inner()
             .expect("loop ended with the future complete")

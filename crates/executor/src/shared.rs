@@ -73,7 +73,9 @@ impl Shared {
     }
 
     pub(crate) fn stop(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
+        // Set before notifying: the loop checks `stopping` after every turn, and the
+        // notify guarantees that turn does not block.
+        self.stopping.store(true, Ordering::Release);
         self.inject.notify(&*self.unpark);
     }
 

@@ -1,0 +1,669 @@
+//! weft against tokio's current-thread runtime, side by side in one process.
+//!
+//! `cargo bench -p weft-bench --bench compare -- [--quick] [--reps N] [--markdown PATH]
+//! [SCENARIO..]`. Each scenario has a weft closure and a tokio closure doing the same
+//! work; both return a checksum that must equal the expected value.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use weft_bench::{compare, measure, Args, MachineInfo, Report, Run, XorShift64};
+
+/// Workload sizes: full, or quick (divided by 100).
+struct Sizes {
+    quick: bool,
+    spawn_join: u64,
+    call_soon: u64,
+    timers: u64,
+    timer_max: Duration,
+    spawn_many: u64,
+    yield_tasks: u64,
+    yield_count: u64,
+    ping_pong: u64,
+    chain: u64,
+    /// How many times the small scenarios (spawn_many, ping_pong, chained_spawn) run
+    /// back to back in one repetition, so that a repetition lasts long enough to time.
+    batch: u64,
+}
+
+impl Sizes {
+    fn full() -> Sizes {
+        Sizes {
+            quick: false,
+            spawn_join: 1_000_000,
+            call_soon: 1_000_000,
+            timers: 100_000,
+            timer_max: Duration::from_secs(1),
+            spawn_many: 10_000,
+            yield_tasks: 1_000,
+            yield_count: 1_000,
+            ping_pong: 1_000,
+            chain: 1_000,
+            batch: 100,
+        }
+    }
+
+    fn quick() -> Sizes {
+        Sizes {
+            quick: true,
+            spawn_join: 10_000,
+            call_soon: 10_000,
+            timers: 1_000,
+            timer_max: Duration::from_millis(10),
+            spawn_many: 100,
+            yield_tasks: 100,
+            yield_count: 100,
+            ping_pong: 10,
+            chain: 10,
+            batch: 1,
+        }
+    }
+}
+
+struct Scenario {
+    name: &'static str,
+    expected: fn(&Sizes) -> u64,
+    weft: fn(&Sizes) -> Run,
+    tokio: fn(&Sizes) -> Run,
+    /// Also report CPU time (where wall time is mostly waiting).
+    cpu: bool,
+    note: fn(&Sizes) -> String,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "spawn_join",
+        expected: |s| s.spawn_join * (s.spawn_join - 1) / 2,
+        weft: weft_spawn_join,
+        tokio: tokio_spawn_join,
+        cpu: false,
+        note: |s| {
+            format!(
+                "{} trivial tasks spawned from inside the runtime (each returns its index), \
+                 then every handle awaited in order and the outputs summed.",
+                n(s.spawn_join)
+            )
+        },
+    },
+    Scenario {
+        name: "call_soon",
+        expected: |s| s.call_soon,
+        weft: weft_call_soon,
+        tokio: tokio_call_soon,
+        cpu: false,
+        note: |s| {
+            format!(
+                "{} callbacks each incrementing a counter. weft: `Handle::call_soon` with \
+                 `!Send` closures over an `Rc<Cell<u64>>`, then one `yield_now` (they all \
+                 run in the next turn). tokio has no callbacks: each closure is a \
+                 `tokio::spawn`ed task over an `Arc<AtomicU64>` (join handles dropped), and \
+                 the main future yields until the count is reached. Plain `spawn` was \
+                 chosen over `spawn_local` in a `LocalSet` with `Rc<Cell>` because it is \
+                 tokio's cheaper path (the `LocalSet` variant measured slower), so the \
+                 comparison favours tokio if anything.",
+                n(s.call_soon)
+            )
+        },
+    },
+    Scenario {
+        name: "timers",
+        expected: |s| s.timers,
+        weft: weft_timers,
+        tokio: tokio_timers,
+        cpu: true,
+        note: |s| {
+            format!(
+                "{} tasks each sleeping a pseudo-random duration uniform in (0, {}] \
+                 (xorshift64, fixed seed, same deadlines for both) on the real clock, then \
+                 counting itself if it did not wake early. Wall time is dominated by the \
+                 longest sleep; the `timers (cpu)` row is the CPU time (user + system, \
+                 from `/proc/self/task/*/schedstat`) the process used during the run: the \
+                 runtime's own cost of arming, firing and waking the timers.",
+                n(s.timers),
+                weft_bench::fmt_duration(s.timer_max)
+            )
+        },
+    },
+    Scenario {
+        name: "spawn_many",
+        expected: |s| s.spawn_many * s.batch,
+        weft: weft_spawn_many,
+        tokio: tokio_spawn_many,
+        cpu: false,
+        note: |s| {
+            format!(
+                "{} tasks spawned from inside the runtime, each bumping a shared atomic \
+                 counter and finishing at once; the last one signals the main future \
+                 (weft: a `Promise<()>`; tokio: a `oneshot`). Repeated {} times per \
+                 repetition.",
+                n(s.spawn_many),
+                s.batch
+            )
+        },
+    },
+    Scenario {
+        name: "yield_many",
+        expected: |s| s.yield_tasks * s.yield_count,
+        weft: weft_yield_many,
+        tokio: tokio_yield_many,
+        cpu: false,
+        note: |s| {
+            format!(
+                "{} tasks each yielding {} times (`weft::yield_now` / \
+                 `tokio::task::yield_now`), all joined.",
+                n(s.yield_tasks),
+                n(s.yield_count)
+            )
+        },
+    },
+    Scenario {
+        name: "ping_pong",
+        expected: |s| s.batch * (s.ping_pong * (s.ping_pong + 1) / 2),
+        weft: weft_ping_pong,
+        tokio: tokio_ping_pong,
+        cpu: false,
+        note: |s| {
+            format!(
+                "{} tasks, each spawning a partner and exchanging one message there and \
+                 back with it; all joined. weft has no channels yet, so the messages go \
+                 through `weft::Promise` (an `Arc<Mutex<..>>` with a waiter slab, \
+                 reusable by any number of awaiters); tokio uses `tokio::sync::oneshot` \
+                 (a single-use, lock-free cell), the lighter primitive. Repeated {} times \
+                 per repetition.",
+                n(s.ping_pong),
+                s.batch
+            )
+        },
+    },
+    Scenario {
+        name: "chained_spawn",
+        expected: |s| s.chain * s.batch,
+        weft: weft_chained_spawn,
+        tokio: tokio_chained_spawn,
+        cpu: false,
+        note: |s| {
+            format!(
+                "a task spawns a task which spawns a task ... {} deep; the last one \
+                 signals the main future (weft: `Promise`; tokio: `oneshot`). Repeated {} \
+                 times per repetition.",
+                n(s.chain),
+                s.batch
+            )
+        },
+    },
+];
+
+/// `1000000` as `1,000,000`.
+fn n(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn weft_loop() -> weft::EventLoop {
+    weft::EventLoop::new().expect("could not create a weft event loop")
+}
+
+/// Times `fut` as the main future of a fresh weft loop (loop creation and closing are
+/// not timed).
+fn weft_run(fut: impl std::future::Future<Output = u64>) -> Run {
+    let mut lp = weft_loop();
+    let (checksum, sample) = measure(|| lp.run_until_complete(fut));
+    lp.close();
+    Run { checksum, sample }
+}
+
+/// Times `fut` under `block_on` of a fresh current-thread tokio runtime (creation and
+/// drop not timed).
+fn tokio_run(time: bool, fut: impl std::future::Future<Output = u64>) -> Run {
+    let mut b = tokio::runtime::Builder::new_current_thread();
+    if time {
+        b.enable_time();
+    }
+    let rt = b.build().expect("could not build a tokio runtime");
+    let (checksum, sample) = measure(|| rt.block_on(fut));
+    drop(rt);
+    Run { checksum, sample }
+}
+
+// ---- spawn_join -------------------------------------------------------------------
+
+fn weft_spawn_join(s: &Sizes) -> Run {
+    let n = s.spawn_join;
+    weft_run(async move {
+        let handles: Vec<_> = (0..n).map(|i| weft::spawn(async move { i })).collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.expect("task failed");
+        }
+        sum
+    })
+}
+
+fn tokio_spawn_join(s: &Sizes) -> Run {
+    let n = s.spawn_join;
+    tokio_run(false, async move {
+        let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.expect("task failed");
+        }
+        sum
+    })
+}
+
+// ---- call_soon --------------------------------------------------------------------
+
+fn weft_call_soon(s: &Sizes) -> Run {
+    let n = s.call_soon;
+    weft_run(async move {
+        let count = Rc::new(Cell::new(0u64));
+        let h = weft::Handle::current();
+        for _ in 0..n {
+            let c = count.clone();
+            h.call_soon(move || c.set(c.get() + 1));
+        }
+        // All callbacks run in the next turn, before the main future is polled again.
+        weft::yield_now().await;
+        while count.get() < n {
+            weft::yield_now().await;
+        }
+        count.get()
+    })
+}
+
+fn tokio_call_soon(s: &Sizes) -> Run {
+    let n = s.call_soon;
+    tokio_run(false, async move {
+        let count = Arc::new(AtomicU64::new(0));
+        for _ in 0..n {
+            let c = count.clone();
+            drop(tokio::spawn(async move {
+                c.fetch_add(1, Ordering::Relaxed);
+            }));
+        }
+        while count.load(Ordering::Relaxed) < n {
+            tokio::task::yield_now().await;
+        }
+        count.load(Ordering::Relaxed)
+    })
+}
+
+/// The `LocalSet` variant of tokio's `call_soon`, kept to justify the choice above
+/// (`WEFT_BENCH_LOCALSET=1` runs it instead of the plain-spawn one).
+fn tokio_call_soon_local(s: &Sizes) -> Run {
+    let n = s.call_soon;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("could not build a tokio runtime");
+    let local = tokio::task::LocalSet::new();
+    let (checksum, sample) = measure(|| {
+        local.block_on(&rt, async move {
+            let count = Rc::new(Cell::new(0u64));
+            for _ in 0..n {
+                let c = count.clone();
+                drop(tokio::task::spawn_local(async move { c.set(c.get() + 1) }));
+            }
+            while count.get() < n {
+                tokio::task::yield_now().await;
+            }
+            count.get()
+        })
+    });
+    drop(local);
+    drop(rt);
+    Run { checksum, sample }
+}
+
+// ---- timers -----------------------------------------------------------------------
+
+/// The same pseudo-random sleep durations for both runtimes, uniform in (0, max].
+fn deadlines(s: &Sizes) -> Vec<Duration> {
+    let mut rng = XorShift64::new(0x5EED_7153);
+    let max = s.timer_max.as_nanos() as u64;
+    (0..s.timers)
+        .map(|_| Duration::from_nanos(1 + rng.below(max)))
+        .collect()
+}
+
+fn weft_timers(s: &Sizes) -> Run {
+    let ds = deadlines(s);
+    weft_run(async move {
+        let fired = Rc::new(Cell::new(0u64));
+        let handles: Vec<_> = ds
+            .into_iter()
+            .map(|d| {
+                let fired = fired.clone();
+                weft::spawn(async move {
+                    let t0 = Instant::now();
+                    weft::sleep(d).await;
+                    if t0.elapsed() >= d {
+                        fired.set(fired.get() + 1);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("task failed");
+        }
+        fired.get()
+    })
+}
+
+fn tokio_timers(s: &Sizes) -> Run {
+    let ds = deadlines(s);
+    tokio_run(true, async move {
+        let fired = Arc::new(AtomicU64::new(0));
+        let handles: Vec<_> = ds
+            .into_iter()
+            .map(|d| {
+                let fired = fired.clone();
+                tokio::spawn(async move {
+                    let t0 = Instant::now();
+                    tokio::time::sleep(d).await;
+                    if t0.elapsed() >= d {
+                        fired.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("task failed");
+        }
+        fired.load(Ordering::Relaxed)
+    })
+}
+
+// ---- spawn_many -------------------------------------------------------------------
+
+fn weft_spawn_many(s: &Sizes) -> Run {
+    let (n, batch) = (s.spawn_many, s.batch);
+    weft_run(async move {
+        let mut total = 0;
+        for _ in 0..batch {
+            let done = Arc::new(AtomicU64::new(0));
+            let all = weft::Promise::<()>::new();
+            for _ in 0..n {
+                let (done, all) = (done.clone(), all.clone());
+                drop(weft::spawn(async move {
+                    if done.fetch_add(1, Ordering::Relaxed) + 1 == n {
+                        all.set_result(()).expect("signalled twice");
+                    }
+                }));
+            }
+            all.await.expect("cancelled");
+            total += done.load(Ordering::Relaxed);
+        }
+        total
+    })
+}
+
+fn tokio_spawn_many(s: &Sizes) -> Run {
+    let (n, batch) = (s.spawn_many, s.batch);
+    tokio_run(false, async move {
+        let mut total = 0;
+        for _ in 0..batch {
+            let done = Arc::new(AtomicU64::new(0));
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let tx = Arc::new(Mutex::new(Some(tx)));
+            for _ in 0..n {
+                let (done, tx) = (done.clone(), tx.clone());
+                drop(tokio::spawn(async move {
+                    if done.fetch_add(1, Ordering::Relaxed) + 1 == n {
+                        let tx = tx.lock().unwrap().take().expect("signalled twice");
+                        tx.send(()).expect("receiver gone");
+                    }
+                }));
+            }
+            rx.await.expect("sender dropped");
+            total += done.load(Ordering::Relaxed);
+        }
+        total
+    })
+}
+
+// ---- yield_many -------------------------------------------------------------------
+
+fn weft_yield_many(s: &Sizes) -> Run {
+    let (tasks, yields) = (s.yield_tasks, s.yield_count);
+    weft_run(async move {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                weft::spawn(async move {
+                    for _ in 0..yields {
+                        weft::yield_now().await;
+                    }
+                    yields
+                })
+            })
+            .collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.expect("task failed");
+        }
+        sum
+    })
+}
+
+fn tokio_yield_many(s: &Sizes) -> Run {
+    let (tasks, yields) = (s.yield_tasks, s.yield_count);
+    tokio_run(false, async move {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                tokio::spawn(async move {
+                    for _ in 0..yields {
+                        tokio::task::yield_now().await;
+                    }
+                    yields
+                })
+            })
+            .collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.expect("task failed");
+        }
+        sum
+    })
+}
+
+// ---- ping_pong --------------------------------------------------------------------
+
+fn weft_ping_pong(s: &Sizes) -> Run {
+    let (pairs, batch) = (s.ping_pong, s.batch);
+    weft_run(async move {
+        let mut total = 0;
+        for _ in 0..batch {
+            let handles: Vec<_> = (0..pairs)
+                .map(|i| {
+                    weft::spawn(async move {
+                        let ping = weft::Promise::<u64>::new();
+                        let pong = weft::Promise::<u64>::new();
+                        let (ping_rx, pong_tx) = (ping.clone(), pong.clone());
+                        drop(weft::spawn(async move {
+                            let v = ping_rx.await.expect("ping cancelled");
+                            pong_tx.set_result(v + 1).expect("pong set twice");
+                        }));
+                        ping.set_result(i).expect("ping set twice");
+                        pong.await.expect("pong cancelled")
+                    })
+                })
+                .collect();
+            for h in handles {
+                total += h.await.expect("task failed");
+            }
+        }
+        total
+    })
+}
+
+fn tokio_ping_pong(s: &Sizes) -> Run {
+    let (pairs, batch) = (s.ping_pong, s.batch);
+    tokio_run(false, async move {
+        let mut total = 0;
+        for _ in 0..batch {
+            let handles: Vec<_> = (0..pairs)
+                .map(|i| {
+                    tokio::spawn(async move {
+                        let (ping_tx, ping_rx) = tokio::sync::oneshot::channel::<u64>();
+                        let (pong_tx, pong_rx) = tokio::sync::oneshot::channel::<u64>();
+                        drop(tokio::spawn(async move {
+                            let v = ping_rx.await.expect("ping dropped");
+                            pong_tx.send(v + 1).expect("pong receiver gone");
+                        }));
+                        ping_tx.send(i).expect("ping receiver gone");
+                        pong_rx.await.expect("pong dropped")
+                    })
+                })
+                .collect();
+            for h in handles {
+                total += h.await.expect("task failed");
+            }
+        }
+        total
+    })
+}
+
+// ---- chained_spawn ----------------------------------------------------------------
+
+fn weft_chain(left: u64, depth: u64, done: weft::Promise<u64>) {
+    if left == 0 {
+        done.set_result(depth).expect("chain end signalled twice");
+    } else {
+        drop(weft::spawn(
+            async move { weft_chain(left - 1, depth + 1, done) },
+        ));
+    }
+}
+
+fn weft_chained_spawn(s: &Sizes) -> Run {
+    let (depth, batch) = (s.chain, s.batch);
+    weft_run(async move {
+        let mut total = 0;
+        for _ in 0..batch {
+            let done = weft::Promise::new();
+            weft_chain(depth, 0, done.clone());
+            total += done.await.expect("cancelled");
+        }
+        total
+    })
+}
+
+fn tokio_chain(left: u64, depth: u64, done: tokio::sync::oneshot::Sender<u64>) {
+    if left == 0 {
+        done.send(depth).expect("receiver gone");
+    } else {
+        drop(tokio::spawn(async move {
+            tokio_chain(left - 1, depth + 1, done)
+        }));
+    }
+}
+
+fn tokio_chained_spawn(s: &Sizes) -> Run {
+    let (depth, batch) = (s.chain, s.batch);
+    tokio_run(false, async move {
+        let mut total = 0;
+        for _ in 0..batch {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            tokio_chain(depth, 0, tx);
+            total += rx.await.expect("sender dropped");
+        }
+        total
+    })
+}
+
+// ---- main -------------------------------------------------------------------------
+
+fn main() {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+    if args.help {
+        println!("{}\nscenarios: {}", Args::usage(), names.join(", "));
+        return;
+    }
+    let selected = match args.select(&names) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let sizes = if args.quick {
+        Sizes::quick()
+    } else {
+        Sizes::full()
+    };
+    let localset = std::env::var_os("WEFT_BENCH_LOCALSET").is_some_and(|v| v == "1");
+    if args.quick {
+        println!("quick mode: correctness only, timings not meaningful");
+    }
+    let mut report = Report::new(args.quick, args.reps);
+    for sc in SCENARIOS.iter().filter(|s| selected.contains(&s.name)) {
+        eprint!("{} ... ", sc.name);
+        let t0 = Instant::now();
+        let tokio_fn = if sc.name == "call_soon" && localset {
+            tokio_call_soon_local
+        } else {
+            sc.tokio
+        };
+        let result = compare(
+            args.reps,
+            (sc.expected)(&sizes),
+            || (sc.weft)(&sizes),
+            || tokio_fn(&sizes),
+        );
+        let cmp = match result {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!();
+                eprintln!("error: scenario {}: {e}", sc.name);
+                std::process::exit(1);
+            }
+        };
+        eprintln!("ok ({:.1} s)", t0.elapsed().as_secs_f64());
+        if sc.cpu {
+            report.push(cmp.wall_row(&format!("{} (wall)", sc.name)));
+            if let Some(row) = cmp.cpu_row(&format!("{} (cpu)", sc.name)) {
+                report.push(row);
+            }
+        } else {
+            report.push(cmp.wall_row(sc.name));
+        }
+        report.note(sc.name, (sc.note)(&sizes));
+    }
+    if sizes.quick {
+        // The banner is already printed above the progress lines.
+        report.quick = false;
+        print!("{}", report.text_table());
+        report.quick = true;
+    } else {
+        print!("{}", report.text_table());
+    }
+    if let Some(path) = &args.markdown {
+        let mut command = String::from("cargo bench -p weft-bench --bench compare --");
+        for a in &args.raw {
+            command.push(' ');
+            command.push_str(a);
+        }
+        let md = report.markdown(&MachineInfo::detect(), &command);
+        if let Err(e) = std::fs::write(path, md) {
+            eprintln!("error: could not write {}: {e}", path.display());
+            std::process::exit(1);
+        }
+        println!("markdown written to {}", path.display());
+    }
+}

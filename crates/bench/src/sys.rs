@@ -1,0 +1,129 @@
+//! What the OS tells about the process and the machine.
+
+use std::fs;
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// CPU time (user + system) used so far by this process, all live threads together, in
+/// nanoseconds from `/proc/self/task/*/schedstat`; falls back to `/proc/self/stat`
+/// (10 ms ticks). `None` where neither exists (not Linux).
+///
+/// Threads that already exited are not counted by the first source; the benchmarked
+/// runtimes run on the calling thread, so that does not matter here.
+///
+/// ```
+/// let a = weft_bench::cpu_time();
+/// let _burn: u64 = (0..100_000u64).map(|i| i * i).sum();
+/// if let (Some(a), Some(b)) = (a, weft_bench::cpu_time()) {
+///     assert!(b >= a);
+/// }
+/// ```
+pub fn cpu_time() -> Option<Duration> {
+    schedstat_cpu().or_else(stat_cpu)
+}
+
+fn schedstat_cpu() -> Option<Duration> {
+    let mut total = 0u64;
+    let mut any = false;
+    for entry in fs::read_dir("/proc/self/task").ok()? {
+        let Ok(entry) = entry else { continue };
+        // A thread may exit between listing and reading: skip it.
+        let Ok(text) = fs::read_to_string(entry.path().join("schedstat")) else {
+            continue;
+        };
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+        any = true;
+    }
+    any.then(|| Duration::from_nanos(total))
+}
+
+fn stat_cpu() -> Option<Duration> {
+    let text = fs::read_to_string("/proc/self/stat").ok()?;
+    // Field 2 (comm) may contain spaces; fields 14 and 15 count from after its ')'.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3, so field N is fields[N - 3].
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// The machine a report was made on.
+///
+/// ```
+/// let m = weft_bench::MachineInfo::detect();
+/// assert!(m.nproc >= 1);
+/// assert!(m.describe().contains("CPU"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineInfo {
+    /// Available parallelism (what `nproc` prints).
+    pub nproc: usize,
+    /// The first `model name` of `/proc/cpuinfo`.
+    pub cpu_model: Option<String>,
+    /// `rustc -V`, if rustc is on the `PATH`.
+    pub rustc: Option<String>,
+    /// When: `date -u` output, or seconds since the Unix epoch.
+    pub date: String,
+}
+
+impl MachineInfo {
+    /// Gathers the information (runs `rustc -V` and `date -u`).
+    ///
+    /// ```
+    /// let m = weft_bench::MachineInfo::detect();
+    /// assert!(!m.date.is_empty());
+    /// ```
+    pub fn detect() -> MachineInfo {
+        let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cpu_model = fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        });
+        let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M:%S UTC"]).unwrap_or_else(|| {
+            let secs = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            format!("{secs} s since the Unix epoch")
+        });
+        MachineInfo {
+            nproc,
+            cpu_model,
+            rustc: command_output("rustc", &["-V"]),
+            date,
+        }
+    }
+
+    /// One line: `N CPUs (model), rustc ..., date`.
+    ///
+    /// ```
+    /// let m = weft_bench::MachineInfo {
+    ///     nproc: 2,
+    ///     cpu_model: Some("Some CPU".into()),
+    ///     rustc: None,
+    ///     date: "today".into(),
+    /// };
+    /// assert_eq!(m.describe(), "2 CPUs (Some CPU), rustc unknown, today");
+    /// ```
+    pub fn describe(&self) -> String {
+        format!(
+            "{} CPU{} ({}), {}, {}",
+            self.nproc,
+            if self.nproc == 1 { "" } else { "s" },
+            self.cpu_model.as_deref().unwrap_or("unknown model"),
+            self.rustc.as_deref().unwrap_or("rustc unknown"),
+            self.date
+        )
+    }
+}
+
+fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (!s.is_empty()).then_some(s)
+}
