@@ -22,7 +22,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-use std::thread::ThreadId;
 
 use super::state::{AfterPoll, State, Wake, CANCEL, COMPLETE, JOIN_INTEREST, JOIN_WAKER};
 use crate::core as core_;
@@ -51,8 +50,6 @@ pub(crate) struct Header {
 pub(crate) struct TaskCell<F: Future> {
     header: Header,
     stage: UnsafeCell<Stage<F>>,
-    /// The loop thread, for the leak-rather-than-drop rule (invariant 3).
-    thread: ThreadId,
 }
 
 // SAFETY: the future and the outcome (the only fields that may be `!Send`/`!Sync`) are
@@ -107,7 +104,6 @@ impl<F: Future + 'static> TaskCell<F> {
                 join_waker: Mutex::new(None),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
-            thread: std::thread::current().id(),
         })
     }
 
@@ -315,7 +311,10 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
 impl<F: Future> Drop for TaskCell<F> {
     fn drop(&mut self) {
         let stage = self.stage.get_mut();
-        if matches!(stage, Stage::Running(_)) && std::thread::current().id() != self.thread {
+        // The loop's thread is the one that made it (an `EventLoop` is `!Send`).
+        if matches!(stage, Stage::Running(_))
+            && std::thread::current().id() != self.header.shared.owner
+        {
             // Invariant 3: never drop a (possibly `!Send`) future off its loop thread.
             std::mem::forget(std::mem::replace(stage, Stage::Consumed));
         }
