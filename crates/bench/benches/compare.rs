@@ -101,9 +101,9 @@ const SCENARIOS: &[Scenario] = &[
                  run in the next turn). tokio has no callbacks: each closure is a \
                  `tokio::spawn`ed task over an `Arc<AtomicU64>` (join handles dropped), and \
                  the main future yields until the count is reached. Plain `spawn` was \
-                 chosen over `spawn_local` in a `LocalSet` with `Rc<Cell>` because it is \
-                 tokio's cheaper path (the `LocalSet` variant measured slower), so the \
-                 comparison favours tokio if anything.",
+                 chosen over `spawn_local` in a `LocalSet` with `Rc<Cell>` (closer to \
+                 weft's `!Send` closures) because it is tokio's main, most optimised path; \
+                 the `LocalSet` variant (`WEFT_BENCH_LOCALSET=1`) measured no faster.",
                 n(s.call_soon)
             )
         },
@@ -608,9 +608,7 @@ fn main() {
         Sizes::full()
     };
     let localset = std::env::var_os("WEFT_BENCH_LOCALSET").is_some_and(|v| v == "1");
-    if args.quick {
-        println!("quick mode: correctness only, timings not meaningful");
-    }
+    let machine = MachineInfo::detect();
     let mut report = Report::new(args.quick, args.reps);
     for sc in SCENARIOS.iter().filter(|s| selected.contains(&s.name)) {
         eprint!("{} ... ", sc.name);
@@ -645,21 +643,15 @@ fn main() {
         }
         report.note(sc.name, (sc.note)(&sizes));
     }
-    if sizes.quick {
-        // The banner is already printed above the progress lines.
-        report.quick = false;
-        print!("{}", report.text_table());
-        report.quick = true;
-    } else {
-        print!("{}", report.text_table());
-    }
+    // In quick mode the table starts with the "quick mode: ..." banner.
+    print!("{}", report.text_table());
     if let Some(path) = &args.markdown {
         let mut command = String::from("cargo bench -p weft-bench --bench compare --");
         for a in &args.raw {
             command.push(' ');
             command.push_str(a);
         }
-        let md = report.markdown(&MachineInfo::detect(), &command);
+        let md = report.markdown(&machine, &command);
         if let Err(e) = std::fs::write(path, md) {
             eprintln!("error: could not write {}: {e}", path.display());
             std::process::exit(1);

@@ -65,10 +65,14 @@ pub struct MachineInfo {
     pub rustc: Option<String>,
     /// When: `date -u` output, or seconds since the Unix epoch.
     pub date: String,
+    /// The 1, 5 and 15 minute load averages of `/proc/loadavg` when detected: other
+    /// work on the machine skews timings.
+    pub loadavg: Option<String>,
 }
 
 impl MachineInfo {
-    /// Gathers the information (runs `rustc -V` and `date -u`).
+    /// Gathers the information (runs `rustc -V` and `date -u`). Call it before
+    /// benchmarking, so that the load average is the machine's, not the benchmark's.
     ///
     /// ```
     /// let m = weft_bench::MachineInfo::detect();
@@ -88,15 +92,19 @@ impl MachineInfo {
                 .map_or(0, |d| d.as_secs());
             format!("{secs} s since the Unix epoch")
         });
+        let loadavg = fs::read_to_string("/proc/loadavg")
+            .ok()
+            .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
         MachineInfo {
             nproc,
             cpu_model,
             rustc: command_output("rustc", &["-V"]),
             date,
+            loadavg,
         }
     }
 
-    /// One line: `N CPUs (model), rustc ..., date`.
+    /// One line: `N CPUs (model), rustc ..., date[, load average ...]`.
     ///
     /// ```
     /// let m = weft_bench::MachineInfo {
@@ -104,18 +112,26 @@ impl MachineInfo {
     ///     cpu_model: Some("Some CPU".into()),
     ///     rustc: None,
     ///     date: "today".into(),
+    ///     loadavg: Some("0.50 0.40 0.30".into()),
     /// };
-    /// assert_eq!(m.describe(), "2 CPUs (Some CPU), rustc unknown, today");
+    /// assert_eq!(
+    ///     m.describe(),
+    ///     "2 CPUs (Some CPU), rustc unknown, today, load average 0.50 0.40 0.30 at start"
+    /// );
     /// ```
     pub fn describe(&self) -> String {
-        format!(
+        let mut s = format!(
             "{} CPU{} ({}), {}, {}",
             self.nproc,
             if self.nproc == 1 { "" } else { "s" },
             self.cpu_model.as_deref().unwrap_or("unknown model"),
             self.rustc.as_deref().unwrap_or("rustc unknown"),
             self.date
-        )
+        );
+        if let Some(l) = &self.loadavg {
+            s.push_str(&format!(", load average {l} at start"));
+        }
+        s
     }
 }
 

@@ -7,7 +7,7 @@
 //! - [`time`]: the loop [`Clock`](time::Clock) (pausable for tests), a hierarchical
 //!   timer wheel ([`TimerDriver`](time::TimerDriver)), [`sleep`], [`interval`],
 //!   [`wait_for`] / [`timeout`];
-//! - combinators that need no spawning: [`gather`] and [`gather!`];
+//! - combinators that need no spawning: [`gather()`] and [`gather!`];
 //! - [`yield_now`], and the cooperative budget ([`coop`]) that keeps an always-ready
 //!   future from starving the loop.
 //!

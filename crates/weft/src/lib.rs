@@ -9,7 +9,7 @@
 //! | crate | what |
 //! |---|---|
 //! | `weft-reactor` | I/O readiness on mio ([`reactor`]) |
-//! | `weft-futures` | [`Promise`], timers ([`time`]), [`gather`], [`wait_for`] |
+//! | `weft-futures` | [`Promise`], timers ([`time`]), [`gather()`], [`wait_for`] |
 //! | `weft-executor` | [`EventLoop`], [`Handle`], [`spawn`], [`Task`] |
 //!
 //! ```
