@@ -14,7 +14,6 @@ use weft_bench::{compare, measure, Args, MachineInfo, Report, Run, XorShift64};
 
 /// Workload sizes: full, or quick (divided by 100).
 struct Sizes {
-    quick: bool,
     spawn_join: u64,
     call_soon: u64,
     timers: u64,
@@ -32,7 +31,6 @@ struct Sizes {
 impl Sizes {
     fn full() -> Sizes {
         Sizes {
-            quick: false,
             spawn_join: 1_000_000,
             call_soon: 1_000_000,
             timers: 100_000,
@@ -48,7 +46,6 @@ impl Sizes {
 
     fn quick() -> Sizes {
         Sizes {
-            quick: true,
             spawn_join: 10_000,
             call_soon: 10_000,
             timers: 1_000,
@@ -98,12 +95,13 @@ const SCENARIOS: &[Scenario] = &[
             format!(
                 "{} callbacks each incrementing a counter. weft: `Handle::call_soon` with \
                  `!Send` closures over an `Rc<Cell<u64>>`, then one `yield_now` (they all \
-                 run in the next turn). tokio has no callbacks: each closure is a \
-                 `tokio::spawn`ed task over an `Arc<AtomicU64>` (join handles dropped), and \
-                 the main future yields until the count is reached. Plain `spawn` was \
-                 chosen over `spawn_local` in a `LocalSet` with `Rc<Cell>` (closer to \
-                 weft's `!Send` closures) because it is tokio's main, most optimised path; \
-                 the `LocalSet` variant (`WEFT_BENCH_LOCALSET=1`) measured no faster.",
+                 run in the next turn). tokio has no callbacks: each closure becomes a \
+                 task, `tokio::task::spawn_local` on a `LocalSet` over the same \
+                 `Rc<Cell<u64>>` (join handles dropped), and the main future yields until \
+                 the count is reached. The `LocalSet` variant was chosen because it mirrors \
+                 weft's `!Send` closures and measured faster for tokio than plain \
+                 `tokio::spawn` with an `Arc<AtomicU64>` (`WEFT_BENCH_CALL_SOON=spawn` \
+                 runs that variant).",
                 n(s.call_soon)
             )
         },
@@ -281,26 +279,9 @@ fn weft_call_soon(s: &Sizes) -> Run {
     })
 }
 
+/// tokio's closest match of `call_soon`: `!Send` closures over an `Rc<Cell<u64>>`, run
+/// as `spawn_local` tasks on a `LocalSet`.
 fn tokio_call_soon(s: &Sizes) -> Run {
-    let n = s.call_soon;
-    tokio_run(false, async move {
-        let count = Arc::new(AtomicU64::new(0));
-        for _ in 0..n {
-            let c = count.clone();
-            drop(tokio::spawn(async move {
-                c.fetch_add(1, Ordering::Relaxed);
-            }));
-        }
-        while count.load(Ordering::Relaxed) < n {
-            tokio::task::yield_now().await;
-        }
-        count.load(Ordering::Relaxed)
-    })
-}
-
-/// The `LocalSet` variant of tokio's `call_soon`, kept to justify the choice above
-/// (`WEFT_BENCH_LOCALSET=1` runs it instead of the plain-spawn one).
-fn tokio_call_soon_local(s: &Sizes) -> Run {
     let n = s.call_soon;
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -322,6 +303,25 @@ fn tokio_call_soon_local(s: &Sizes) -> Run {
     drop(local);
     drop(rt);
     Run { checksum, sample }
+}
+
+/// The alternative, `WEFT_BENCH_CALL_SOON=spawn`: plain `tokio::spawn`ed tasks over an
+/// `Arc<AtomicU64>` (join handles dropped).
+fn tokio_call_soon_spawn(s: &Sizes) -> Run {
+    let n = s.call_soon;
+    tokio_run(false, async move {
+        let count = Arc::new(AtomicU64::new(0));
+        for _ in 0..n {
+            let c = count.clone();
+            drop(tokio::spawn(async move {
+                c.fetch_add(1, Ordering::Relaxed);
+            }));
+        }
+        while count.load(Ordering::Relaxed) < n {
+            tokio::task::yield_now().await;
+        }
+        count.load(Ordering::Relaxed)
+    })
 }
 
 // ---- timers -----------------------------------------------------------------------
@@ -607,14 +607,14 @@ fn main() {
     } else {
         Sizes::full()
     };
-    let localset = std::env::var_os("WEFT_BENCH_LOCALSET").is_some_and(|v| v == "1");
+    let plain_spawn = std::env::var_os("WEFT_BENCH_CALL_SOON").is_some_and(|v| v == "spawn");
     let machine = MachineInfo::detect();
     let mut report = Report::new(args.quick, args.reps);
     for sc in SCENARIOS.iter().filter(|s| selected.contains(&s.name)) {
         eprint!("{} ... ", sc.name);
         let t0 = Instant::now();
-        let tokio_fn = if sc.name == "call_soon" && localset {
-            tokio_call_soon_local
+        let tokio_fn = if sc.name == "call_soon" && plain_spawn {
+            tokio_call_soon_spawn
         } else {
             sc.tokio
         };

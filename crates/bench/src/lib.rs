@@ -9,7 +9,6 @@
 //! (`cargo bench -p weft-bench --bench compare`), which hands closures to this crate.
 //!
 //! ```
-//! use std::time::Duration;
 //! use weft_bench::{compare, measure, Report, Run};
 //!
 //! // Two "runtimes" that both add up 0..1000.
@@ -21,7 +20,6 @@
 //! let mut report = Report::new(false, 3);
 //! report.push(cmp.wall_row("sum"));
 //! assert!(report.text_table().contains("sum"));
-//! # let _ = Duration::ZERO;
 //! ```
 #![forbid(unsafe_code)]
 

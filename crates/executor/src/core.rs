@@ -114,11 +114,12 @@ impl Core {
                 clock.advance_to(deadline);
             }
         }
-        let now = clock.now();
-        self.timers.process(now, |fired| match fired {
-            Fired::Wake(w) => w.wake(),
-            Fired::Call(cb) => self.push(Runnable::Boxed(cb)),
-        });
+        if !self.timers.is_empty() {
+            self.timers.process(clock.now(), |fired| match fired {
+                Fired::Wake(w) => w.wake(),
+                Fired::Call(cb) => self.push(Runnable::Boxed(cb)),
+            });
+        }
         let ntodo = self.ready.borrow().len();
         for _ in 0..ntodo {
             let Some(r) = self.ready.borrow_mut().pop_front() else {

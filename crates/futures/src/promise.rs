@@ -22,9 +22,10 @@ type DoneCallback<T> = Box<dyn FnOnce(&Promise<T>) + Send>;
 ///
 /// Done callbacks ([`add_done_callback`](Promise::add_done_callback)) are never run inside
 /// the call that resolves the promise: like asyncio, they are scheduled on the promise's
-/// loop (the loop current when it was created, or when the first callback was added) and
-/// run from there, in the order they were added. A promise that never met a loop has
-/// nowhere to schedule them; its callbacks then run when it is resolved.
+/// loop (the loop that was current when the first callback was added, else the one
+/// current where it is resolved) and run from there, in the order they were added. A
+/// promise that never met a loop has nowhere to schedule them; its callbacks then run
+/// when it is resolved.
 ///
 /// `Promise<T>` is `Send + Sync` when `T: Send`, so another thread may resolve it.
 ///
@@ -64,7 +65,7 @@ enum Outcome<T> {
 }
 
 impl<T> Promise<T> {
-    /// A new pending promise, bound to the current loop if there is one.
+    /// A new pending promise. It binds to a loop when its first done callback is added.
     ///
     /// ```
     /// let p = weft_futures::Promise::<i32>::new();
@@ -77,7 +78,7 @@ impl<T> Promise<T> {
                     outcome: Outcome::Pending,
                     waiters: Slab::new(),
                     callbacks: Vec::new(),
-                    scheduler: rt::current_scheduler(),
+                    scheduler: None,
                 }),
             }),
             waiter: None,

@@ -6,8 +6,8 @@ use std::fmt;
 use std::io;
 use std::marker::PhantomData;
 use std::mem;
-use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{AcqRel, Release};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
@@ -54,6 +54,9 @@ pub struct Reactor {
 pub(crate) struct Inner {
     pub(crate) registry: Registry,
     sources: Mutex<Sources>,
+    /// `sources.slab.len()`, mirrored (written under the lock) so that the loop can
+    /// ask "anything registered?" every turn without locking.
+    pub(crate) live: AtomicUsize,
 }
 
 /// The registration table.
@@ -101,6 +104,7 @@ impl Reactor {
                     next_generation: 0,
                     shutdown: false,
                 }),
+                live: AtomicUsize::new(0),
             }),
             unparker: Unparker {
                 inner: Arc::new(UnparkInner {
@@ -228,7 +232,7 @@ impl Reactor {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn sources(&self) -> usize {
-        self.inner.lock().slab.len()
+        self.inner.live.load(Ordering::Acquire)
     }
 
     /// Makes this reactor's [`Handle`] the current one of this thread until

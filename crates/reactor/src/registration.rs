@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -141,6 +142,10 @@ impl Registration {
             sources.next_generation = token::next_generation(generation);
             let state = Arc::new(SourceState::new(generation));
             entry.insert(state.clone());
+            handle
+                .inner
+                .live
+                .store(sources.slab.len(), Ordering::Release);
             (key, state)
         };
         let token = token::encode(key, state.generation());
@@ -317,7 +322,14 @@ impl Drop for Registration {
         let removed = {
             let mut sources = self.handle.inner.lock();
             match sources.slab.get(self.key) {
-                Some(state) if Arc::ptr_eq(state, &self.state) => sources.slab.try_remove(self.key),
+                Some(state) if Arc::ptr_eq(state, &self.state) => {
+                    let removed = sources.slab.try_remove(self.key);
+                    self.handle
+                        .inner
+                        .live
+                        .store(sources.slab.len(), Ordering::Release);
+                    removed
+                }
                 _ => None,
             }
         };

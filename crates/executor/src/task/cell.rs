@@ -304,7 +304,9 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
             }
             drop(stage);
         }
-        drop(lock(&self.header.join_waker).take());
+        if prev & JOIN_WAKER != 0 {
+            drop(lock(&self.header.join_waker).take());
+        }
     }
 }
 

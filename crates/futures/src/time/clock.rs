@@ -172,14 +172,17 @@ impl Clock {
 
     /// Whole ticks (ms) from the epoch to `t`, rounded up: a timer never fires early.
     pub(crate) fn tick_ceil(&self, t: Instant) -> u64 {
-        let n = t.saturating_duration_since(self.inner.epoch).as_nanos();
-        u64::try_from(n.div_ceil(super::TICK_NANOS as u128)).unwrap_or(u64::MAX)
+        let d = t.saturating_duration_since(self.inner.epoch);
+        // 64-bit arithmetic only: this runs for every timer and every loop turn.
+        let sub = d.subsec_nanos() as u64;
+        let ms = d.as_secs().saturating_mul(1000) + sub / super::TICK_NANOS;
+        ms + u64::from(sub % super::TICK_NANOS != 0)
     }
 
     /// Whole ticks (ms) from the epoch to `t`, rounded down.
     pub(crate) fn tick_floor(&self, t: Instant) -> u64 {
-        let n = t.saturating_duration_since(self.inner.epoch).as_nanos();
-        u64::try_from(n / super::TICK_NANOS as u128).unwrap_or(u64::MAX)
+        let d = t.saturating_duration_since(self.inner.epoch);
+        d.as_secs().saturating_mul(1000) + u64::from(d.subsec_nanos()) / super::TICK_NANOS
     }
 
     /// The instant at which tick `tick` starts.
