@@ -1,6 +1,6 @@
 //! [`Core`]: the loop-thread half of an event loop, and one turn of it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
@@ -34,7 +34,6 @@ pub(crate) struct Core {
     pub(crate) tasks: RefCell<Slab<Arc<dyn Run>>>,
     pub(crate) reactor: RefCell<Reactor>,
     injected: RefCell<VecDeque<Injected>>,
-    pub(crate) running: Cell<bool>,
 }
 
 thread_local! {
@@ -54,7 +53,6 @@ impl Core {
             tasks: RefCell::new(Slab::new()),
             reactor: RefCell::new(reactor),
             injected: RefCell::new(VecDeque::new()),
-            running: Cell::new(false),
         });
         OWNED.with(|o| {
             let mut o = o.borrow_mut();

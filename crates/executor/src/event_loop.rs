@@ -112,24 +112,18 @@ impl EventLoop {
         self.handle.shared.is_closed()
     }
 
-    fn enter(&self) -> impl Drop {
+    fn enter(&self) -> impl Sized {
         assert!(
             core_::with_current(|c| c.is_none()),
             "Cannot run the event loop while another loop is running on this thread"
         );
         assert!(!self.is_closed(), "Event loop is closed");
+        /// The three contexts a running loop lends its thread; dropped in field order.
         struct Entered {
             _current: core_::CurrentGuard,
             _futures: futures_rt::EnterGuard,
             _reactor: weft_reactor::EnterGuard,
-            core: Rc<Core>,
         }
-        impl Drop for Entered {
-            fn drop(&mut self) {
-                self.core.running.set(false);
-            }
-        }
-        self.core.running.set(true);
         let scheduler: Arc<dyn futures_rt::Schedule> = self.handle.shared.clone();
         Entered {
             _reactor: self.core.reactor.borrow().enter(),
@@ -138,7 +132,6 @@ impl EventLoop {
                 scheduler,
             }),
             _current: core_::enter(&self.core),
-            core: self.core.clone(),
         }
     }
 

@@ -217,11 +217,11 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        match core_::with_core(self.shared.id, |core| {
-            std::thread::current().id() == self.shared.owner || core.running.get()
-        }) {
-            Some(true) => self.with_core(|core| task::spawn_local(core, future, None)),
-            _ => task::spawn_remote(&self.shared, future),
+        // On the loop's own thread the task goes straight to the ready queue.
+        if core_::with_core(self.shared.id, |_| ()).is_some() {
+            self.with_core(|core| task::spawn_local(core, future, None))
+        } else {
+            task::spawn_remote(&self.shared, future)
         }
     }
 

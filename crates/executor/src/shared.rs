@@ -102,8 +102,8 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-#[allow(dead_code)]
-fn assert_send_sync() {
+/// `Handle` must be `Send + Sync`; this fails to compile if `Shared` ever stops being so.
+const _: fn() = || {
     fn ok<T: Send + Sync>() {}
     ok::<Arc<Shared>>();
-}
+};
