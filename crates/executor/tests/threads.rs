@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use weft::EventLoop;
 
@@ -42,20 +42,19 @@ fn call_soon_threadsafe_wakes_a_loop_blocked_in_the_reactor() {
 #[test]
 fn handle_spawn_from_another_thread_wakes_a_loop_blocked_in_the_reactor() {
     let mut lp = EventLoop::new().unwrap();
-    let (tx, rx) = mpsc::channel();
+    // The other thread hands the task over in a slot and signals through a promise.
+    let slot = Arc::new(Mutex::new(None));
+    let ready = weft::Promise::new();
+    let (slot2, ready2) = (slot.clone(), ready.clone());
     let t = from_another_thread(&lp, move |h| {
         let task = h.spawn(async { std::thread::current().id() });
-        tx.send(task).unwrap();
+        *slot2.lock().unwrap() = Some(task);
+        ready2.set_result(()).unwrap();
     });
     let loop_thread = std::thread::current().id();
     let v = lp.run_until_complete(async move {
-        // Wait (without blocking the loop) until the other thread has spawned.
-        let task = loop {
-            if let Ok(t) = rx.try_recv() {
-                break t;
-            }
-            weft::sleep(std::time::Duration::from_millis(1)).await;
-        };
+        ready.await.unwrap();
+        let task = slot.lock().unwrap().take().unwrap();
         task.await.unwrap()
     });
     t.join().unwrap();
