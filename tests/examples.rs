@@ -67,6 +67,7 @@ examples! {
     example_future_set_result => "future_set_result",
     example_future_wait_for_result => "future_wait_for_result",
     example_gather => "gather",
+    example_producer_consumer => "producer_consumer",
     example_set_after => "set_after",
     example_task_background => "task_background",
     example_task_exception => "task_exception",

@@ -11,6 +11,7 @@
 //! | `weft-reactor` | I/O readiness on mio ([`reactor`]) |
 //! | `weft-futures` | [`Promise`], timers ([`time`]), [`gather()`], [`wait_for`] |
 //! | `weft-executor` | [`EventLoop`], [`Handle`], [`spawn`], [`Task`] |
+//! | `weft-sync` | [`sync`]: `Lock`, `Event`, `Condition`, `Semaphore`, `Queue`, channels |
 //!
 //! ```
 //! use std::time::Duration;
@@ -40,6 +41,10 @@ pub use weft_futures::{
     TimeoutError, YieldNow,
 };
 pub use weft_macros::{main, test};
+
+/// asyncio's synchronization primitives, queues and channels (`weft-sync`): they work
+/// under any executor.
+pub use weft_sync as sync;
 
 /// I/O readiness: the reactor layer (`weft-reactor`).
 pub use weft_reactor as reactor;
