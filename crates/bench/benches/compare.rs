@@ -26,6 +26,15 @@ struct Sizes {
     /// How many times the small scenarios (spawn_many, ping_pong, chained_spawn) run
     /// back to back in one repetition, so that a repetition lasts long enough to time.
     batch: u64,
+    lock_uncontended: u64,
+    lock_tasks: u64,
+    lock_iters: u64,
+    sem_permits: u64,
+    sem_tasks: u64,
+    sem_iters: u64,
+    mpsc: u64,
+    mpsc_capacity: usize,
+    oneshot: u64,
 }
 
 impl Sizes {
@@ -41,6 +50,15 @@ impl Sizes {
             ping_pong: 1_000,
             chain: 1_000,
             batch: 100,
+            lock_uncontended: 1_000_000,
+            lock_tasks: 100,
+            lock_iters: 10_000,
+            sem_permits: 10,
+            sem_tasks: 100,
+            sem_iters: 10_000,
+            mpsc: 1_000_000,
+            mpsc_capacity: 128,
+            oneshot: 100_000,
         }
     }
 
@@ -56,6 +74,16 @@ impl Sizes {
             ping_pong: 10,
             chain: 10,
             batch: 1,
+            lock_uncontended: 10_000,
+            lock_tasks: 10,
+            lock_iters: 1_000,
+            // Still ten times more tasks than permits, so that acquires queue.
+            sem_permits: 10,
+            sem_tasks: 100,
+            sem_iters: 100,
+            mpsc: 10_000,
+            mpsc_capacity: 128,
+            oneshot: 1_000,
         }
     }
 }
@@ -189,6 +217,136 @@ const SCENARIOS: &[Scenario] = &[
                  times per repetition.",
                 n(s.chain),
                 s.batch
+            )
+        },
+    },
+    Scenario {
+        name: "lock_uncontended",
+        expected: |s| s.lock_uncontended,
+        weft: weft_lock_uncontended,
+        tokio: tokio_lock_uncontended,
+        cpu: false,
+        note: |s| {
+            format!(
+                "one task (the main future) acquiring and releasing a lock {} times, \
+                 counting: `weft::sync::Lock::acquire` on the weft loop against \
+                 `tokio::sync::Mutex<()>::lock` on tokio's current-thread runtime. Nobody \
+                 else wants the lock, so this is each one's fast path (plus its \
+                 cooperative-budget check).",
+                n(s.lock_uncontended)
+            )
+        },
+    },
+    Scenario {
+        name: "lock_contended",
+        expected: |s| s.lock_tasks * s.lock_iters,
+        weft: weft_lock_contended,
+        tokio: tokio_lock_contended,
+        cpu: false,
+        note: |s| {
+            format!(
+                "{} tasks each taking a shared lock {} times; while holding it a task \
+                 reads a shared counter, yields once (so the others queue up behind \
+                 the lock) and writes the counter back incremented, so any overlap \
+                 would lose counts. `weft::sync::Lock` (tasks from `weft::spawn`, \
+                 `weft::yield_now`) on the weft loop against `tokio::sync::Mutex<()>` \
+                 (`tokio::spawn`, `tokio::task::yield_now`) on tokio's current-thread \
+                 runtime; both FIFO, so every release hands the lock to the next queued \
+                 task.",
+                n(s.lock_tasks),
+                n(s.lock_iters)
+            )
+        },
+    },
+    Scenario {
+        name: "semaphore",
+        expected: |s| s.sem_tasks * s.sem_iters + s.sem_permits,
+        weft: weft_semaphore,
+        tokio: tokio_semaphore,
+        cpu: false,
+        note: |s| {
+            format!(
+                "a semaphore of {} permits, {} tasks each acquiring a permit {} times, \
+                 yielding once while holding it, releasing it. `weft::sync::Semaphore` \
+                 (`weft::spawn`, `weft::yield_now`) on the weft loop against \
+                 `tokio::sync::Semaphore` (`tokio::spawn`, `tokio::task::yield_now`) on \
+                 tokio's current-thread runtime. Checksum: the acquisitions that saw at \
+                 most {} holders, plus the peak number of holders (which must be {}).",
+                s.sem_permits,
+                n(s.sem_tasks),
+                n(s.sem_iters),
+                s.sem_permits,
+                s.sem_permits
+            )
+        },
+    },
+    Scenario {
+        name: "mpsc_bounded",
+        expected: |s| s.mpsc * (s.mpsc - 1) / 2,
+        weft: weft_mpsc_bounded,
+        tokio: tokio_mpsc_bounded,
+        cpu: false,
+        note: |s| {
+            format!(
+                "one spawned producer task sending the integers 0..{} through a bounded \
+                 channel of capacity {}, the main future receiving and summing them. \
+                 `weft::sync::mpsc::channel` (`weft::spawn`) on the weft loop against \
+                 `tokio::sync::mpsc::channel` (`tokio::spawn`) on tokio's current-thread \
+                 runtime; the producer waits whenever the channel is full.",
+                n(s.mpsc),
+                s.mpsc_capacity
+            )
+        },
+    },
+    Scenario {
+        name: "mpsc_unbounded",
+        expected: |s| s.mpsc * (s.mpsc - 1) / 2,
+        weft: weft_mpsc_unbounded,
+        tokio: tokio_mpsc_unbounded,
+        cpu: false,
+        note: |s| {
+            format!(
+                "as `mpsc_bounded`, through an unbounded channel: \
+                 `weft::sync::mpsc::unbounded_channel` on the weft loop against \
+                 `tokio::sync::mpsc::unbounded_channel` on tokio's current-thread \
+                 runtime. Sending never waits, so the producer sends all {} values in \
+                 one poll and the receiver then drains them.",
+                n(s.mpsc)
+            )
+        },
+    },
+    Scenario {
+        name: "oneshot_ping_pong",
+        expected: |s| s.oneshot * (s.oneshot - 1) / 2,
+        weft: weft_oneshot_ping_pong,
+        tokio: tokio_oneshot_ping_pong,
+        cpu: false,
+        note: |s| {
+            format!(
+                "{} round trips, one after the other: the main future makes a fresh \
+                 oneshot channel, spawns a task that sends the round's index through it, \
+                 and awaits the receiver. `weft::sync::oneshot` (`weft::spawn`) on the \
+                 weft loop against `tokio::sync::oneshot` (`tokio::spawn`) on tokio's \
+                 current-thread runtime; each round costs a channel, a spawn, a send and \
+                 a wake-up.",
+                n(s.oneshot)
+            )
+        },
+    },
+    Scenario {
+        name: "oneshot_bounce",
+        expected: |s| 2 * s.oneshot,
+        weft: weft_oneshot_bounce,
+        tokio: tokio_oneshot_bounce,
+        cpu: false,
+        note: |s| {
+            format!(
+                "two long-lived tasks bouncing a counter {} times there and back, \
+                 each message carrying a fresh oneshot sender for the reply (no spawn \
+                 per round, unlike `oneshot_ping_pong`): `weft::sync::oneshot` on the \
+                 weft loop against `tokio::sync::oneshot` on tokio's current-thread \
+                 runtime.",
+                n(s.oneshot)
             )
         },
     },
@@ -577,6 +735,340 @@ fn tokio_chained_spawn(s: &Sizes) -> Run {
             total += rx.await.expect("sender dropped");
         }
         total
+    })
+}
+
+// ---- lock_uncontended -------------------------------------------------------------
+
+fn weft_lock_uncontended(s: &Sizes) -> Run {
+    let n = s.lock_uncontended;
+    weft_run(async move {
+        let lock = weft::sync::Lock::new();
+        let mut count = 0;
+        for _ in 0..n {
+            let guard = lock.acquire().await;
+            count += 1;
+            drop(guard);
+        }
+        count
+    })
+}
+
+fn tokio_lock_uncontended(s: &Sizes) -> Run {
+    let n = s.lock_uncontended;
+    tokio_run(false, async move {
+        let lock = tokio::sync::Mutex::new(());
+        let mut count = 0;
+        for _ in 0..n {
+            let guard = lock.lock().await;
+            count += 1;
+            drop(guard);
+        }
+        count
+    })
+}
+
+// ---- lock_contended ---------------------------------------------------------------
+
+fn weft_lock_contended(s: &Sizes) -> Run {
+    let (tasks, iters) = (s.lock_tasks, s.lock_iters);
+    weft_run(async move {
+        let lock = Arc::new(weft::sync::Lock::new());
+        let counter = Arc::new(AtomicU64::new(0));
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (lock, counter) = (lock.clone(), counter.clone());
+                weft::spawn(async move {
+                    for _ in 0..iters {
+                        let guard = lock.acquire().await;
+                        let v = counter.load(Ordering::Relaxed);
+                        weft::yield_now().await;
+                        counter.store(v + 1, Ordering::Relaxed);
+                        drop(guard);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("task failed");
+        }
+        counter.load(Ordering::Relaxed)
+    })
+}
+
+fn tokio_lock_contended(s: &Sizes) -> Run {
+    let (tasks, iters) = (s.lock_tasks, s.lock_iters);
+    tokio_run(false, async move {
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        let counter = Arc::new(AtomicU64::new(0));
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (lock, counter) = (lock.clone(), counter.clone());
+                tokio::spawn(async move {
+                    for _ in 0..iters {
+                        let guard = lock.lock().await;
+                        let v = counter.load(Ordering::Relaxed);
+                        tokio::task::yield_now().await;
+                        counter.store(v + 1, Ordering::Relaxed);
+                        drop(guard);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("task failed");
+        }
+        counter.load(Ordering::Relaxed)
+    })
+}
+
+// ---- semaphore --------------------------------------------------------------------
+
+/// What the semaphore scenario's tasks share: permit holders right now, the peak, and
+/// the acquisitions that stayed within the limit.
+#[derive(Default)]
+struct Holders {
+    now: AtomicU64,
+    peak: AtomicU64,
+    ok: AtomicU64,
+}
+
+impl Holders {
+    fn enter(&self, limit: u64) {
+        let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        if now <= limit {
+            self.ok.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn leave(&self) {
+        self.now.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    fn checksum(&self) -> u64 {
+        self.ok.load(Ordering::Relaxed) + self.peak.load(Ordering::Relaxed)
+    }
+}
+
+fn weft_semaphore(s: &Sizes) -> Run {
+    let (permits, tasks, iters) = (s.sem_permits, s.sem_tasks, s.sem_iters);
+    weft_run(async move {
+        let sem = Arc::new(weft::sync::Semaphore::new(permits as usize));
+        let holders = Arc::new(Holders::default());
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (sem, holders) = (sem.clone(), holders.clone());
+                weft::spawn(async move {
+                    for _ in 0..iters {
+                        let permit = sem.acquire().await.expect("semaphore closed");
+                        holders.enter(permits);
+                        weft::yield_now().await;
+                        holders.leave();
+                        drop(permit);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("task failed");
+        }
+        holders.checksum()
+    })
+}
+
+fn tokio_semaphore(s: &Sizes) -> Run {
+    let (permits, tasks, iters) = (s.sem_permits, s.sem_tasks, s.sem_iters);
+    tokio_run(false, async move {
+        let sem = Arc::new(tokio::sync::Semaphore::new(permits as usize));
+        let holders = Arc::new(Holders::default());
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (sem, holders) = (sem.clone(), holders.clone());
+                tokio::spawn(async move {
+                    for _ in 0..iters {
+                        let permit = sem.acquire().await.expect("semaphore closed");
+                        holders.enter(permits);
+                        tokio::task::yield_now().await;
+                        holders.leave();
+                        drop(permit);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("task failed");
+        }
+        holders.checksum()
+    })
+}
+
+// ---- mpsc_bounded / mpsc_unbounded ------------------------------------------------
+
+fn weft_mpsc_bounded(s: &Sizes) -> Run {
+    let (n, cap) = (s.mpsc, s.mpsc_capacity);
+    weft_run(async move {
+        let (tx, mut rx) = weft::sync::mpsc::channel::<u64>(cap);
+        let producer = weft::spawn(async move {
+            for i in 0..n {
+                tx.send(i).await.expect("receiver gone");
+            }
+        });
+        let mut sum = 0;
+        while let Some(v) = rx.recv().await {
+            sum += v;
+        }
+        producer.await.expect("task failed");
+        sum
+    })
+}
+
+fn tokio_mpsc_bounded(s: &Sizes) -> Run {
+    let (n, cap) = (s.mpsc, s.mpsc_capacity);
+    tokio_run(false, async move {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(cap);
+        let producer = tokio::spawn(async move {
+            for i in 0..n {
+                tx.send(i).await.expect("receiver gone");
+            }
+        });
+        let mut sum = 0;
+        while let Some(v) = rx.recv().await {
+            sum += v;
+        }
+        producer.await.expect("task failed");
+        sum
+    })
+}
+
+fn weft_mpsc_unbounded(s: &Sizes) -> Run {
+    let n = s.mpsc;
+    weft_run(async move {
+        let (tx, mut rx) = weft::sync::mpsc::unbounded_channel::<u64>();
+        let producer = weft::spawn(async move {
+            for i in 0..n {
+                tx.send(i).expect("receiver gone");
+            }
+        });
+        let mut sum = 0;
+        while let Some(v) = rx.recv().await {
+            sum += v;
+        }
+        producer.await.expect("task failed");
+        sum
+    })
+}
+
+fn tokio_mpsc_unbounded(s: &Sizes) -> Run {
+    let n = s.mpsc;
+    tokio_run(false, async move {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let producer = tokio::spawn(async move {
+            for i in 0..n {
+                tx.send(i).expect("receiver gone");
+            }
+        });
+        let mut sum = 0;
+        while let Some(v) = rx.recv().await {
+            sum += v;
+        }
+        producer.await.expect("task failed");
+        sum
+    })
+}
+
+// ---- oneshot_ping_pong ------------------------------------------------------------
+
+fn weft_oneshot_ping_pong(s: &Sizes) -> Run {
+    let n = s.oneshot;
+    weft_run(async move {
+        let mut sum = 0;
+        for i in 0..n {
+            let (tx, rx) = weft::sync::oneshot::channel::<u64>();
+            drop(weft::spawn(async move {
+                tx.send(i).expect("receiver gone");
+            }));
+            sum += rx.await.expect("sender dropped");
+        }
+        sum
+    })
+}
+
+fn tokio_oneshot_ping_pong(s: &Sizes) -> Run {
+    let n = s.oneshot;
+    tokio_run(false, async move {
+        let mut sum = 0;
+        for i in 0..n {
+            let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
+            drop(tokio::spawn(async move {
+                tx.send(i).expect("receiver gone");
+            }));
+            sum += rx.await.expect("sender dropped");
+        }
+        sum
+    })
+}
+
+// ---- oneshot_bounce ---------------------------------------------------------------
+
+/// The message of `oneshot_bounce` on weft: the counter, and where to send the reply.
+#[derive(Debug)]
+struct WeftBall(u64, weft::sync::oneshot::Sender<WeftBall>);
+
+fn weft_oneshot_bounce(s: &Sizes) -> Run {
+    let n = s.oneshot;
+    weft_run(async move {
+        let (mut to_peer, peer_rx) = weft::sync::oneshot::channel::<WeftBall>();
+        // The peer returns the ball incremented, until the main future stops sending.
+        let peer = weft::spawn(async move {
+            let (mut rx, mut bounced) = (peer_rx, 0u64);
+            while let Ok(WeftBall(v, reply)) = rx.await {
+                let (tx, next) = weft::sync::oneshot::channel();
+                reply.send(WeftBall(v + 1, tx)).expect("main gone");
+                rx = next;
+                bounced += 1;
+            }
+            bounced
+        });
+        let mut count = 0;
+        for _ in 0..n {
+            let (tx, rx) = weft::sync::oneshot::channel();
+            to_peer.send(WeftBall(count, tx)).expect("peer gone");
+            let WeftBall(v, next) = rx.await.expect("peer dropped the ball");
+            (count, to_peer) = (v, next);
+        }
+        drop(to_peer);
+        count + peer.await.expect("task failed")
+    })
+}
+
+/// The message of `oneshot_bounce` on tokio.
+#[derive(Debug)]
+struct TokioBall(u64, tokio::sync::oneshot::Sender<TokioBall>);
+
+fn tokio_oneshot_bounce(s: &Sizes) -> Run {
+    let n = s.oneshot;
+    tokio_run(false, async move {
+        let (mut to_peer, peer_rx) = tokio::sync::oneshot::channel::<TokioBall>();
+        let peer = tokio::spawn(async move {
+            let (mut rx, mut bounced) = (peer_rx, 0u64);
+            while let Ok(TokioBall(v, reply)) = rx.await {
+                let (tx, next) = tokio::sync::oneshot::channel();
+                reply.send(TokioBall(v + 1, tx)).expect("main gone");
+                rx = next;
+                bounced += 1;
+            }
+            bounced
+        });
+        let mut count = 0;
+        for _ in 0..n {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            to_peer.send(TokioBall(count, tx)).expect("peer gone");
+            let TokioBall(v, next) = rx.await.expect("peer dropped the ball");
+            (count, to_peer) = (v, next);
+        }
+        drop(to_peer);
+        count + peer.await.expect("task failed")
     })
 }
 

@@ -1,7 +1,16 @@
 //! # weft-sync
 //!
-//! asyncio's synchronization primitives, for any executor: [`Lock`], [`Semaphore`],
-//! [`BoundedSemaphore`] (more arrive with the rest of this crate).
+//! asyncio's synchronization primitives, for any executor:
+//!
+//! | asyncio | weft-sync |
+//! |---|---|
+//! | `Lock` | [`Lock`] (guard-based: [`LockGuard`] releases on drop) |
+//! | `Event` | [`Event`] |
+//! | `Condition` | [`Condition`] (`wait(guard)` gives the guard back, like `std`'s `Condvar`) |
+//! | `Semaphore`, `BoundedSemaphore` | [`Semaphore`], [`BoundedSemaphore`] |
+//! | `Barrier` | [`Barrier`] |
+//! | `Queue`, `PriorityQueue`, `LifoQueue` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] |
+//! | (none) | channels: [`oneshot`], [`mpsc`] (bounded and unbounded) |
 //!
 //! Everything here is `Send + Sync` and only uses `Waker`s, so it works under weft's
 //! loop, tokio, or anything else. Waiters are served first come, first served, and a
