@@ -58,7 +58,7 @@ impl Sizes {
             sem_iters: 10_000,
             mpsc: 1_000_000,
             mpsc_capacity: 128,
-            oneshot: 100_000,
+            oneshot: 200_000,
         }
     }
 
@@ -83,7 +83,7 @@ impl Sizes {
             sem_iters: 100,
             mpsc: 10_000,
             mpsc_capacity: 128,
-            oneshot: 1_000,
+            oneshot: 2_000,
         }
     }
 }
@@ -194,11 +194,9 @@ const SCENARIOS: &[Scenario] = &[
         note: |s| {
             format!(
                 "{} tasks, each spawning a partner and exchanging one message there and \
-                 back with it; all joined. weft has no channels yet, so the messages go \
-                 through `weft::Promise` (an `Arc<Mutex<..>>` with a waiter slab, \
-                 reusable by any number of awaiters); tokio uses `tokio::sync::oneshot` \
-                 (a single-use, lock-free cell), the lighter primitive. Repeated {} times \
-                 per repetition.",
+                 back with it through two oneshot channels (`weft::sync::oneshot` on the \
+                 weft loop, `tokio::sync::oneshot` on tokio); all joined. Repeated {} \
+                 times per repetition.",
                 n(s.ping_pong),
                 s.batch
             )
@@ -341,11 +339,14 @@ const SCENARIOS: &[Scenario] = &[
         cpu: false,
         note: |s| {
             format!(
-                "two long-lived tasks bouncing a counter {} times there and back, \
-                 each message carrying a fresh oneshot sender for the reply (no spawn \
-                 per round, unlike `oneshot_ping_pong`): `weft::sync::oneshot` on the \
-                 weft loop against `tokio::sync::oneshot` on tokio's current-thread \
-                 runtime.",
+                "the main future and one spawned peer task bouncing a counter {} times \
+                 there and back through oneshot channels, each message carrying a \
+                 fresh oneshot sender for the reply (two channels and two wake-ups per \
+                 round trip, no spawn, unlike `oneshot_ping_pong`); the peer increments \
+                 the counter. `weft::sync::oneshot` (`weft::spawn`) on the weft loop \
+                 against `tokio::sync::oneshot` (`tokio::spawn`) on tokio's \
+                 current-thread runtime. Checksum: the final counter plus the peer's \
+                 count of round trips.",
                 n(s.oneshot)
             )
         },
@@ -643,15 +644,14 @@ fn weft_ping_pong(s: &Sizes) -> Run {
             let handles: Vec<_> = (0..pairs)
                 .map(|i| {
                     weft::spawn(async move {
-                        let ping = weft::Promise::<u64>::new();
-                        let pong = weft::Promise::<u64>::new();
-                        let (ping_rx, pong_tx) = (ping.clone(), pong.clone());
+                        let (ping_tx, ping_rx) = weft::sync::oneshot::channel::<u64>();
+                        let (pong_tx, pong_rx) = weft::sync::oneshot::channel::<u64>();
                         drop(weft::spawn(async move {
-                            let v = ping_rx.await.expect("ping cancelled");
-                            pong_tx.set_result(v + 1).expect("pong set twice");
+                            let v = ping_rx.await.expect("ping dropped");
+                            pong_tx.send(v + 1).expect("pong receiver gone");
                         }));
-                        ping.set_result(i).expect("ping set twice");
-                        pong.await.expect("pong cancelled")
+                        ping_tx.send(i).expect("ping receiver gone");
+                        pong_rx.await.expect("pong dropped")
                     })
                 })
                 .collect();

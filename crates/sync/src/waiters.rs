@@ -115,21 +115,32 @@ impl<T> Waiters<T> {
 }
 
 /// Wakers collected under a lock, woken after it is released (a waker may run code
-/// that takes the same lock).
+/// that takes the same lock). The first few live inline: a release that wakes one
+/// waiter allocates nothing.
 #[derive(Default)]
 pub(crate) struct WakeList {
-    wakers: Vec<Waker>,
+    inline: [Option<Waker>; 4],
+    n: usize,
+    rest: Vec<Waker>,
 }
 
 impl WakeList {
     pub(crate) fn push(&mut self, w: Option<Waker>) {
-        if let Some(w) = w {
-            self.wakers.push(w);
+        let Some(w) = w else { return };
+        match self.inline.get_mut(self.n) {
+            Some(slot) => {
+                *slot = Some(w);
+                self.n += 1;
+            }
+            None => self.rest.push(w),
         }
     }
 
     pub(crate) fn wake_all(self) {
-        for w in self.wakers {
+        for w in self.inline.into_iter().flatten() {
+            w.wake();
+        }
+        for w in self.rest {
             w.wake();
         }
     }
