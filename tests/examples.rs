@@ -58,6 +58,7 @@ examples! {
     example_create_future => "create_future",
     example_create_task => "create_task",
     example_custom_loop => "custom_loop",
+    example_debug_mode => "debug_mode",
     example_ensure_future => "ensure_future",
     example_ensure_future_background => "ensure_future_background",
     example_event_loop => "event_loop",

@@ -1,11 +1,11 @@
 //! [`Core`]: the loop-thread half of an event loop, and one turn of it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use slab::Slab;
 use weft_futures::time::{Fired, TimerDriver};
@@ -13,6 +13,7 @@ use weft_reactor::Reactor;
 
 use crate::callback::{LocalCall, RemoteCall};
 use crate::error::Panic;
+use crate::introspect::{ExceptionContext, Metrics, TaskRef};
 use crate::shared::{Injected, Shared};
 use crate::sync::Ordering;
 use crate::task::cell::{Header, Run};
@@ -34,7 +35,16 @@ pub(crate) struct Core {
     pub(crate) tasks: RefCell<Slab<Arc<dyn Run>>>,
     pub(crate) reactor: RefCell<Reactor>,
     injected: RefCell<VecDeque<Injected>>,
+    /// Live-task key of the task being polled (`usize::MAX`: none).
+    pub(crate) current: Cell<usize>,
+    pub(crate) debug: Cell<bool>,
+    pub(crate) slow_callback: Cell<Duration>,
+    pub(crate) exception_handler: RefCell<Option<Rc<dyn Fn(&ExceptionContext)>>>,
+    pub(crate) metrics: Metrics,
 }
+
+/// asyncio's `slow_callback_duration` default.
+pub(crate) const SLOW_CALLBACK: Duration = Duration::from_millis(100);
 
 thread_local! {
     /// The loop running on this thread.
@@ -53,6 +63,13 @@ impl Core {
             tasks: RefCell::new(Slab::new()),
             reactor: RefCell::new(reactor),
             injected: RefCell::new(VecDeque::new()),
+            current: Cell::new(usize::MAX),
+            debug: Cell::new(
+                std::env::var_os("WEFT_DEBUG").is_some_and(|v| v != "0" && !v.is_empty()),
+            ),
+            slow_callback: Cell::new(SLOW_CALLBACK),
+            exception_handler: RefCell::new(None),
+            metrics: Metrics::default(),
         });
         OWNED.with(|o| {
             let mut o = o.borrow_mut();
@@ -60,6 +77,11 @@ impl Core {
             o.push(Rc::downgrade(&core));
         });
         core
+    }
+
+    /// The loop clock's time if in debug mode (spawn times cost a clock read).
+    pub(crate) fn debug_now(&self) -> Option<Instant> {
+        self.debug.get().then(|| self.timers.clock().now())
     }
 
     pub(crate) fn push(&self, r: Runnable) {
@@ -97,7 +119,10 @@ impl Core {
                     timeout = Some(Duration::ZERO);
                 }
                 match reactor.turn(timeout) {
-                    Ok(n) => events = n,
+                    Ok(n) => {
+                        events = n;
+                        Metrics::add(&self.metrics.io_events, n as u64);
+                    }
                     Err(e) => tracing::error!(error = %e, "reactor poll failed"),
                 }
                 if sleeping {
@@ -113,24 +138,109 @@ impl Core {
             }
         }
         if !self.timers.is_empty() {
-            self.timers.process(clock.now(), |fired| match fired {
-                Fired::Wake(w) => w.wake(),
-                Fired::Call(cb) => self.push(Runnable::Boxed(cb)),
+            let mut fired_n = 0;
+            self.timers.process(clock.now(), |fired| {
+                fired_n += 1;
+                match fired {
+                    Fired::Wake(w) => w.wake(),
+                    Fired::Call(cb) => self.push(Runnable::Boxed(cb)),
+                }
             });
+            Metrics::add(&self.metrics.timers_fired, fired_n);
         }
+        Metrics::add(&self.metrics.turns, 1);
         let ntodo = self.ready.borrow().len();
         for _ in 0..ntodo {
             let Some(r) = self.ready.borrow_mut().pop_front() else {
                 break;
             };
-            match r {
-                Runnable::Task(t) => t.run(),
-                Runnable::Root => root(),
-                Runnable::Call(c) => guard_callback(|| c.call()),
-                Runnable::Remote(c) => guard_callback(|| c.call()),
-                Runnable::Boxed(f) => guard_callback(f),
+            if self.debug.get() {
+                self.run_timed(r, root);
+            } else {
+                self.run_one(r, root);
             }
         }
+    }
+
+    fn run_one(&self, r: Runnable, root: &mut dyn FnMut()) {
+        match r {
+            Runnable::Task(t) => {
+                Metrics::add(&self.metrics.polls, 1);
+                self.current.set(t.header().owner_key.get());
+                t.run();
+                self.current.set(usize::MAX);
+            }
+            Runnable::Root => {
+                Metrics::add(&self.metrics.polls, 1);
+                root()
+            }
+            Runnable::Call(c) => self.callback(|| c.call()),
+            Runnable::Remote(c) => self.callback(|| c.call()),
+            Runnable::Boxed(f) => self.callback(f),
+        }
+    }
+
+    /// Debug mode: times each entry and warns about slow ones (asyncio's
+    /// "Executing <Task ...> took 0.150 seconds").
+    fn run_timed(&self, r: Runnable, root: &mut dyn FnMut()) {
+        let what = match &r {
+            Runnable::Task(t) => Some(TaskRef::of(t.header())),
+            _ => None,
+        };
+        let is_root = matches!(r, Runnable::Root);
+        let t0 = Instant::now();
+        self.run_one(r, root);
+        let took = t0.elapsed();
+        if took >= self.slow_callback.get() {
+            match what {
+                Some(task) => tracing::warn!(
+                    task.id = task.id,
+                    task.name = %task.name,
+                    task.location = %task.location,
+                    "Executing task {} (spawned at {}) took {:.3} seconds",
+                    task.name,
+                    task.location,
+                    took.as_secs_f64()
+                ),
+                None if is_root => tracing::warn!(
+                    "Executing the main future took {:.3} seconds",
+                    took.as_secs_f64()
+                ),
+                None => tracing::warn!(
+                    "Executing a callback took {:.3} seconds",
+                    took.as_secs_f64()
+                ),
+            }
+        }
+    }
+
+    fn callback(&self, f: impl FnOnce()) {
+        Metrics::add(&self.metrics.callbacks, 1);
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            crate::report::callback_panic(self.shared.id, &Panic::new(payload));
+        }
+    }
+
+    /// Snapshots of every live task, by id.
+    pub(crate) fn all_tasks(&self) -> Vec<crate::TaskInfo> {
+        let now = self.timers.clock().now();
+        let mut v: Vec<_> = self
+            .tasks
+            .borrow()
+            .iter()
+            .map(|(_, t)| crate::TaskInfo::of(t.header(), now))
+            .collect();
+        v.sort_by_key(|t| t.task.id);
+        v
+    }
+
+    /// The task being polled right now.
+    pub(crate) fn current_task(&self) -> Option<TaskRef> {
+        let key = self.current.get();
+        self.tasks
+            .borrow()
+            .get(key)
+            .map(|t| TaskRef::of(t.header()))
     }
 
     fn drain_inject(&self) {
@@ -176,9 +286,22 @@ impl Core {
     }
 }
 
-fn guard_callback(f: impl FnOnce()) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-        crate::report::callback_panic(&Panic::new(payload));
+/// Hands `ctx` to loop `loop_id`'s exception handler if that loop runs (or is owned) on
+/// this thread and has one; else to the default handler.
+pub(crate) fn report_exception(loop_id: u64, ctx: &ExceptionContext) {
+    let handler = with_core(loop_id, |core| core.exception_handler.borrow().clone()).flatten();
+    match handler {
+        Some(h) => {
+            if catch_unwind(AssertUnwindSafe(|| h(ctx))).is_err() {
+                crate::introspect::default_exception_handler(&ExceptionContext {
+                    message: "the exception handler panicked".into(),
+                    task: None,
+                    panic: None,
+                });
+                crate::introspect::default_exception_handler(ctx);
+            }
+        }
+        None => crate::introspect::default_exception_handler(ctx),
     }
 }
 

@@ -75,6 +75,27 @@ impl EventLoop {
         self
     }
 
+    /// Turns debug mode on (builder style); see [`Handle::set_debug`].
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap().debug(true);
+    /// assert!(lp.handle().debug());
+    /// ```
+    pub fn debug(self, on: bool) -> EventLoop {
+        self.core.debug.set(on);
+        self
+    }
+
+    /// The loop's counters (see [`Handle::metrics`]).
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// assert_eq!(lp.metrics().turns, 0);
+    /// ```
+    pub fn metrics(&self) -> crate::LoopMetrics {
+        self.core.metrics.snapshot(self.core.tasks.borrow().len())
+    }
+
     /// The loop's [`Handle`].
     ///
     /// ```
@@ -93,11 +114,12 @@ impl EventLoop {
     /// let task = lp.spawn(async { "Hello!" });
     /// assert_eq!(lp.run_until_complete(task).unwrap(), "Hello!");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + 'static,
     {
-        task::spawn_local(&self.core, future, None)
+        task::spawn_local(&self.core, future, None, std::panic::Location::caller())
     }
 
     /// Whether the loop was closed.

@@ -212,16 +212,30 @@ impl Handle {
     /// let task = std::thread::spawn(move || h.spawn(async { 6 * 7 })).join().unwrap();
     /// assert_eq!(lp.run_until_complete(task).unwrap(), 42);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_with(future, None, std::panic::Location::caller())
+    }
+
+    pub(crate) fn spawn_with<F>(
+        &self,
+        future: F,
+        name: Option<Box<str>>,
+        location: &'static std::panic::Location<'static>,
+    ) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         // On the loop's own thread the task goes straight to the ready queue.
         if core_::with_core(self.shared.id, |_| ()).is_some() {
-            self.with_core(|core| task::spawn_local(core, future, None))
+            self.with_core(|core| task::spawn_local(core, future, name, location))
         } else {
-            task::spawn_remote(&self.shared, future)
+            task::spawn_remote(&self.shared, future, name, location)
         }
     }
 
@@ -235,6 +249,138 @@ impl Handle {
     /// ```
     pub fn stop(&self) {
         self.shared.stop();
+    }
+
+    /// A text dump of every live task: id, name, state, age (debug mode) and spawn
+    /// location — what to look at when a loop seems stuck.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let _t = weft::Builder::new().name("stuck").spawn(std::future::pending::<()>());
+    ///     let dump = weft::Handle::current().dump();
+    ///     assert!(dump.contains("stuck"));
+    ///     println!("{dump}");
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn dump(&self) -> String {
+        self.with_core(|core| crate::introspect::format_dump(core.all_tasks()))
+    }
+
+    /// Every live task of this loop, by id (see [`all_tasks`](crate::all_tasks)).
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// let _t = lp.spawn(async {});
+    /// assert_eq!(lp.handle().all_tasks().len(), 1);
+    /// ```
+    #[track_caller]
+    pub fn all_tasks(&self) -> Vec<crate::TaskInfo> {
+        self.with_core(|core| core.all_tasks())
+    }
+
+    /// Sets the loop's exception handler (asyncio's `set_exception_handler`): it is told
+    /// about panics in callbacks and about task panics nobody retrieved. Replaces the
+    /// default, [`default_exception_handler`](crate::default_exception_handler).
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// h.set_exception_handler(|ctx| eprintln!("weft: {ctx}"));
+    /// h.call_soon(|| panic!("in a callback"));
+    /// lp.run_until_complete(weft::yield_now()); // reported, and the loop goes on
+    /// ```
+    #[track_caller]
+    pub fn set_exception_handler(&self, handler: impl Fn(&crate::ExceptionContext) + 'static) {
+        self.with_core(|core| *core.exception_handler.borrow_mut() = Some(Rc::new(handler)));
+    }
+
+    /// Restores the default exception handler.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// lp.handle().set_exception_handler(|_| ());
+    /// lp.handle().clear_exception_handler();
+    /// ```
+    #[track_caller]
+    pub fn clear_exception_handler(&self) {
+        self.with_core(|core| *core.exception_handler.borrow_mut() = None);
+    }
+
+    /// The loop's counters.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let m = weft::Handle::current().metrics();
+    ///     assert_eq!(m.tasks_alive, 0);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn metrics(&self) -> crate::LoopMetrics {
+        self.with_core(|core| core.metrics.snapshot(core.tasks.borrow().len()))
+    }
+
+    /// Turns debug mode on or off (asyncio's `loop.set_debug`; also `WEFT_DEBUG=1` at
+    /// loop creation). In debug mode every callback and task poll is timed and one that
+    /// takes [`slow_callback_duration`](Self::set_slow_callback_duration) or longer is
+    /// reported through `tracing` with the task's name and spawn location; spawn times
+    /// are kept, so the task dump shows ages.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// lp.handle().set_debug(true);
+    /// assert!(lp.handle().debug());
+    /// ```
+    #[track_caller]
+    pub fn set_debug(&self, on: bool) {
+        self.with_core(|core| core.debug.set(on));
+    }
+
+    /// Whether debug mode is on.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// let _ = lp.handle().debug();
+    /// ```
+    #[track_caller]
+    pub fn debug(&self) -> bool {
+        self.with_core(|core| core.debug.get())
+    }
+
+    /// Sets the threshold for slow-callback warnings in debug mode (asyncio's
+    /// `slow_callback_duration`, default 100 ms).
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// lp.handle().set_slow_callback_duration(std::time::Duration::from_millis(20));
+    /// ```
+    #[track_caller]
+    pub fn set_slow_callback_duration(&self, d: Duration) {
+        self.with_core(|core| core.slow_callback.set(d));
     }
 
     /// Whether the loop was closed.

@@ -32,6 +32,7 @@ mod error;
 mod event_loop;
 mod handle;
 mod inject;
+mod introspect;
 mod report;
 mod shared;
 mod sync;
@@ -41,7 +42,10 @@ pub use callback::{CallbackHandle, TimerHandle};
 pub use error::{Panic, TaskError};
 pub use event_loop::EventLoop;
 pub use handle::Handle;
-pub use task::{spawn, Task};
+pub use introspect::{
+    default_exception_handler, ExceptionContext, LoopMetrics, TaskInfo, TaskRef, TaskState,
+};
+pub use task::{all_tasks, current_task, spawn, Builder, Task};
 
 /// The thread-shared scheduling pieces, exposed for the loom models only.
 #[cfg(loom)]

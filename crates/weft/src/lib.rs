@@ -33,7 +33,9 @@
 use std::future::Future;
 
 pub use weft_executor::{
-    spawn, CallbackHandle, EventLoop, Handle, Panic, Task, TaskError, TimerHandle,
+    all_tasks, current_task, default_exception_handler, spawn, Builder, CallbackHandle, EventLoop,
+    ExceptionContext, Handle, LoopMetrics, Panic, Task, TaskError, TaskInfo, TaskRef, TaskState,
+    TimerHandle,
 };
 pub use weft_futures::{
     gather, interval, interval_at, sleep, sleep_until, timeout, timeout_at, wait_for, yield_now,

@@ -29,6 +29,14 @@ use crate::error::TaskError;
 use crate::shared::Shared;
 use crate::sync::{lock, Mutex};
 
+/// What a task carries for introspection: its name, where it was spawned, and (in
+/// debug mode) when.
+pub(crate) struct Meta {
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) location: &'static std::panic::Location<'static>,
+    pub(crate) spawned_at: Option<std::time::Instant>,
+}
+
 /// The stage of a task: its future, then its outcome, then nothing.
 enum Stage<F: Future> {
     Running(F),
@@ -41,7 +49,7 @@ pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) shared: Arc<Shared>,
     pub(crate) id: u64,
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) meta: Meta,
     /// Index in the loop's list of live tasks (loop thread only).
     pub(crate) owner_key: Cell<usize>,
     join_waker: Mutex<Option<Waker>>,
@@ -88,18 +96,13 @@ impl<F: Future + 'static> TaskCell<F> {
         Self::waker_drop,
     );
 
-    pub(crate) fn new(
-        future: F,
-        shared: Arc<Shared>,
-        id: u64,
-        name: Option<Box<str>>,
-    ) -> Arc<Self> {
+    pub(crate) fn new(future: F, shared: Arc<Shared>, id: u64, meta: Meta) -> Arc<Self> {
         Arc::new(TaskCell {
             header: Header {
                 state: State::new(),
                 shared,
                 id,
-                name,
+                meta,
                 owner_key: Cell::new(usize::MAX),
                 join_waker: Mutex::new(None),
             },
@@ -156,7 +159,7 @@ impl<F: Future + 'static> TaskCell<F> {
             // SAFETY: with no join interest the loop owns the outcome.
             let stage = unsafe { std::mem::replace(&mut *self.stage.get(), Stage::Consumed) };
             if let Stage::Finished(Err(TaskError::Panicked(p))) = &stage {
-                crate::report::unretrieved_panic(self.header.id, self.header.name.as_deref(), p);
+                crate::report::unretrieved_panic(&self.header, p);
             }
             drop(stage);
         } else if prev & JOIN_WAKER != 0 {
@@ -300,7 +303,7 @@ impl<F: Future + 'static> Join<F::Output> for TaskCell<F> {
             // SAFETY: invariant 2: the outcome is ours to drop.
             let stage = unsafe { std::mem::replace(&mut *self.stage.get(), Stage::Consumed) };
             if let Stage::Finished(Err(TaskError::Panicked(p))) = &stage {
-                crate::report::unretrieved_panic(self.header.id, self.header.name.as_deref(), p);
+                crate::report::unretrieved_panic(&self.header, p);
             }
             drop(stage);
         }

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use crate::core::{self as core_, Core};
 use crate::error::TaskError;
 use crate::shared::{Injected, Shared};
-use cell::{Join, Run, TaskCell};
+use cell::{Join, Meta, Run, TaskCell};
 
 /// Runs `future` as a task on the current loop (asyncio's `create_task` /
 /// `ensure_future`). The future need not be `Send`: it never leaves this thread.
@@ -38,19 +38,60 @@ pub fn spawn<F>(future: F) -> Task<F::Output>
 where
     F: Future + 'static,
 {
+    let location = std::panic::Location::caller();
     core_::with_current(|c| match c {
-        Some(core) => spawn_local(core, future, None),
+        Some(core) => spawn_local(core, future, None, location),
         None => panic!("weft::spawn called outside of a running weft event loop"),
     })
 }
 
+/// The task being polled on this thread's loop (asyncio's `current_task()`); `None`
+/// outside a task (in a callback, or in the main future of `run_until_complete`).
+///
+/// ```
+/// weft::run(async {
+///     assert!(weft::current_task().is_none()); // the main future is not a task
+///     let t = weft::spawn(async { weft::current_task().unwrap().id });
+///     let id = t.id();
+///     assert_eq!(t.await.unwrap(), id);
+/// });
+/// ```
+pub fn current_task() -> Option<crate::TaskRef> {
+    core_::with_current(|c| c.and_then(|core| core.current_task()))
+}
+
+/// Every live task of this thread's running loop (asyncio's `all_tasks()`), by id.
+///
+/// ```
+/// weft::run(async {
+///     let a = weft::spawn(std::future::pending::<()>());
+///     let b = weft::Builder::new().name("b").spawn(std::future::pending::<()>());
+///     let names: Vec<_> = weft::all_tasks().into_iter().map(|t| t.task.name).collect();
+///     assert_eq!(names, [a.name(), "b".to_string()]);
+/// });
+/// ```
+pub fn all_tasks() -> Vec<crate::TaskInfo> {
+    core_::with_current(|c| c.map(|core| core.all_tasks()).unwrap_or_default())
+}
+
 /// Spawns on `core` from its own thread.
-pub(crate) fn spawn_local<F>(core: &Core, future: F, name: Option<Box<str>>) -> Task<F::Output>
+pub(crate) fn spawn_local<F>(
+    core: &Core,
+    future: F,
+    name: Option<Box<str>>,
+    location: &'static std::panic::Location<'static>,
+) -> Task<F::Output>
 where
     F: Future + 'static,
 {
     let id = core.shared.next_task_id();
-    let cell = TaskCell::new(future, core.shared.clone(), id, name);
+    let meta = Meta {
+        name,
+        location,
+        spawned_at: core.debug_now(),
+    };
+    core.metrics.spawned();
+    let cell = TaskCell::new(future, core.shared.clone(), id, meta);
     if core.shared.is_closed() {
         cell.shutdown();
     } else {
@@ -60,19 +101,107 @@ where
 }
 
 /// Spawns a `Send` future on the loop of `shared` from any thread.
-pub(crate) fn spawn_remote<F>(shared: &Arc<Shared>, future: F) -> Task<F::Output>
+pub(crate) fn spawn_remote<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    name: Option<Box<str>>,
+    location: &'static std::panic::Location<'static>,
+) -> Task<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send,
 {
     let id = shared.next_task_id();
-    let cell = TaskCell::new(future, shared.clone(), id, None);
+    let meta = Meta {
+        name,
+        location,
+        spawned_at: None,
+    };
+    let cell = TaskCell::new(future, shared.clone(), id, meta);
     if let Err(Injected::Spawn(t)) = shared.inject(Injected::Spawn(cell.clone())) {
         // Closed loop: the task ends cancelled without running. It never ran, so its
         // future may be dropped here (it is `Send`).
         t.shutdown();
     }
     Task::new(cell)
+}
+
+/// Spawns a task with options (for now, a name), like asyncio's
+/// `create_task(coro, name=...)`.
+///
+/// ```
+/// weft::run(async {
+///     let t = weft::Builder::new().name("fetch").spawn(async { 1 });
+///     assert_eq!(t.name(), "fetch");
+///     assert_eq!(t.await.unwrap(), 1);
+/// });
+/// ```
+#[derive(Debug, Default, Clone)]
+#[must_use = "a builder does nothing until `spawn`"]
+pub struct Builder {
+    name: Option<Box<str>>,
+}
+
+impl Builder {
+    /// A builder with no options set.
+    ///
+    /// ```
+    /// let b = weft::Builder::new();
+    /// ```
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the task (shown by [`Task::name`], the task dump and slow-callback
+    /// warnings). Unnamed tasks are `Task-<id>`.
+    ///
+    /// ```
+    /// let b = weft::Builder::new().name("worker-1");
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into().into_boxed_str());
+        self
+    }
+
+    /// Spawns on the current loop, like [`spawn`].
+    ///
+    /// # Panics
+    /// Outside a running weft loop.
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let t = weft::Builder::new().name("x").spawn(async { "done" });
+    ///     assert_eq!(t.await.unwrap(), "done");
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let location = std::panic::Location::caller();
+        core_::with_current(|c| match c {
+            Some(core) => spawn_local(core, future, self.name, location),
+            None => panic!("weft::Builder::spawn called outside of a running weft event loop"),
+        })
+    }
+
+    /// Spawns a `Send` future on `handle`'s loop from any thread, like
+    /// [`Handle::spawn`](crate::Handle::spawn).
+    ///
+    /// ```
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let t = weft::Builder::new().name("remote").spawn_on(&lp.handle(), async { 3 });
+    /// assert_eq!(lp.run_until_complete(t).unwrap(), 3);
+    /// ```
+    #[track_caller]
+    pub fn spawn_on<F>(self, handle: &crate::Handle, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_with(future, self.name, std::panic::Location::caller())
+    }
 }
 
 /// A handle to a spawned task (asyncio's `Task`): await it for the output.
@@ -171,11 +300,19 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn name(&self) -> String {
-        let h = self.raw().header();
-        match &h.name {
-            Some(n) => n.to_string(),
-            None => format!("Task-{}", h.id),
-        }
+        crate::introspect::task_name(self.raw().header())
+    }
+
+    /// Where the task was spawned.
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let t = weft::spawn(async {});
+    ///     assert_eq!(t.location().line(), line!() - 1);
+    /// });
+    /// ```
+    pub fn location(&self) -> &'static std::panic::Location<'static> {
+        self.raw().header().meta.location
     }
 }
 
