@@ -39,9 +39,12 @@ pub(crate) struct Core {
     pub(crate) current: Cell<usize>,
     pub(crate) debug: Cell<bool>,
     pub(crate) slow_callback: Cell<Duration>,
-    pub(crate) exception_handler: RefCell<Option<Rc<dyn Fn(&ExceptionContext)>>>,
+    pub(crate) exception_handler: RefCell<Option<ExceptionHandler>>,
     pub(crate) metrics: Metrics,
 }
+
+/// A loop's exception handler (see `Handle::set_exception_handler`).
+pub(crate) type ExceptionHandler = Rc<dyn Fn(&ExceptionContext)>;
 
 /// asyncio's `slow_callback_duration` default.
 pub(crate) const SLOW_CALLBACK: Duration = Duration::from_millis(100);
