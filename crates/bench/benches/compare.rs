@@ -114,6 +114,22 @@ const SCENARIOS: &[Scenario] = &[
         },
     },
     Scenario {
+        name: "spawn_join_named",
+        expected: |s| s.spawn_join * (s.spawn_join - 1) / 2,
+        weft: weft_spawn_join_named,
+        tokio: tokio_spawn_join,
+        cpu: false,
+        note: |s| {
+            format!(
+                "as spawn_join, but weft names every task (`Builder::new().name(format!(\"task-{{i}}\"))`, \
+                 one string allocation each); tokio's side is unchanged (it has no stable \
+                 task names). Comparing weft's median here with spawn_join's gives the cost \
+                 of names, {} tasks.",
+                n(s.spawn_join)
+            )
+        },
+    },
+    Scenario {
         name: "call_soon",
         expected: |s| s.call_soon,
         weft: weft_call_soon,
@@ -398,6 +414,24 @@ fn weft_spawn_join(s: &Sizes) -> Run {
     let n = s.spawn_join;
     weft_run(async move {
         let handles: Vec<_> = (0..n).map(|i| weft::spawn(async move { i })).collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.expect("task failed");
+        }
+        sum
+    })
+}
+
+fn weft_spawn_join_named(s: &Sizes) -> Run {
+    let n = s.spawn_join;
+    weft_run(async move {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                weft::Builder::new()
+                    .name(format!("task-{i}"))
+                    .spawn(async move { i })
+            })
+            .collect();
         let mut sum = 0;
         for h in handles {
             sum += h.await.expect("task failed");

@@ -224,7 +224,7 @@ impl Handle {
     pub(crate) fn spawn_with<F>(
         &self,
         future: F,
-        name: Option<Box<str>>,
+        name: Option<std::borrow::Cow<'static, str>>,
         location: &'static std::panic::Location<'static>,
     ) -> Task<F::Output>
     where

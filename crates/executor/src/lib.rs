@@ -27,9 +27,11 @@
 //! ```
 
 mod callback;
+mod combinators;
 mod core;
 mod error;
 mod event_loop;
+mod group;
 mod handle;
 mod inject;
 mod introspect;
@@ -39,8 +41,12 @@ mod sync;
 mod task;
 
 pub use callback::{CallbackHandle, TimerHandle};
+pub use combinators::{
+    as_completed, shield, wait, wait_timeout, AsCompleted, Done, ReturnWhen, Shield, Wait,
+};
 pub use error::{Panic, TaskError};
 pub use event_loop::EventLoop;
+pub use group::{ChildFailure, ChildHandle, GroupClosed, Join, TaskGroup, TaskGroupError};
 pub use handle::Handle;
 pub use introspect::{
     default_exception_handler, ExceptionContext, LoopMetrics, TaskInfo, TaskRef, TaskState,

@@ -43,7 +43,7 @@ pub use error::{Cancelled, InvalidStateError, ResultError, TimeoutError};
 pub use gather::{gather, Gather};
 pub use promise::Promise;
 pub use time::{
-    interval, interval_at, sleep, sleep_until, timeout, timeout_at, wait_for, Interval, Sleep,
-    Timeout,
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, timeout_scope,
+    timeout_scope_at, wait_for, Interval, Sleep, Timeout, TimeoutScope,
 };
 pub use yield_now::{yield_now, YieldNow};

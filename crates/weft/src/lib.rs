@@ -37,10 +37,14 @@ pub use weft_executor::{
     ExceptionContext, Handle, LoopMetrics, Panic, Task, TaskError, TaskInfo, TaskRef, TaskState,
     TimerHandle,
 };
+pub use weft_executor::{
+    as_completed, shield, wait, wait_timeout, AsCompleted, ChildFailure, ChildHandle, Done,
+    GroupClosed, Join, ReturnWhen, Shield, TaskGroup, TaskGroupError, Wait,
+};
 pub use weft_futures::{
-    gather, interval, interval_at, sleep, sleep_until, timeout, timeout_at, wait_for, yield_now,
-    Cancelled, Gather, Interval, InvalidStateError, Promise, ResultError, Sleep, Timeout,
-    TimeoutError, YieldNow,
+    gather, interval, interval_at, sleep, sleep_until, timeout, timeout_at, timeout_scope,
+    timeout_scope_at, wait_for, yield_now, Cancelled, Gather, Interval, InvalidStateError, Promise,
+    ResultError, Sleep, Timeout, TimeoutError, TimeoutScope, YieldNow,
 };
 pub use weft_macros::{main, test};
 

@@ -32,7 +32,7 @@ use crate::sync::{lock, Mutex};
 /// What a task carries for introspection: its name, where it was spawned, and (in
 /// debug mode) when.
 pub(crate) struct Meta {
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<std::borrow::Cow<'static, str>>,
     pub(crate) location: &'static std::panic::Location<'static>,
     pub(crate) spawned_at: Option<std::time::Instant>,
 }

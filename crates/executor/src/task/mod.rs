@@ -78,7 +78,7 @@ pub fn all_tasks() -> Vec<crate::TaskInfo> {
 pub(crate) fn spawn_local<F>(
     core: &Core,
     future: F,
-    name: Option<Box<str>>,
+    name: Option<std::borrow::Cow<'static, str>>,
     location: &'static std::panic::Location<'static>,
 ) -> Task<F::Output>
 where
@@ -104,7 +104,7 @@ where
 pub(crate) fn spawn_remote<F>(
     shared: &Arc<Shared>,
     future: F,
-    name: Option<Box<str>>,
+    name: Option<std::borrow::Cow<'static, str>>,
     location: &'static std::panic::Location<'static>,
 ) -> Task<F::Output>
 where
@@ -139,7 +139,7 @@ where
 #[derive(Debug, Default, Clone)]
 #[must_use = "a builder does nothing until `spawn`"]
 pub struct Builder {
-    name: Option<Box<str>>,
+    name: Option<std::borrow::Cow<'static, str>>,
 }
 
 impl Builder {
@@ -153,13 +153,15 @@ impl Builder {
     }
 
     /// Names the task (shown by [`Task::name`], the task dump and slow-callback
-    /// warnings). Unnamed tasks are `Task-<id>`.
+    /// warnings). Unnamed tasks are `Task-<id>`. A `&'static str` is stored as is, with
+    /// no allocation; a `String` is kept.
     ///
     /// ```
-    /// let b = weft::Builder::new().name("worker-1");
+    /// let fixed = weft::Builder::new().name("worker");
+    /// let built = weft::Builder::new().name(format!("worker-{}", 1));
     /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Builder {
-        self.name = Some(name.into().into_boxed_str());
+    pub fn name(mut self, name: impl Into<std::borrow::Cow<'static, str>>) -> Builder {
+        self.name = Some(name.into());
         self
     }
 

@@ -8,6 +8,7 @@
 mod clock;
 mod driver;
 mod interval;
+mod scope;
 mod sleep;
 mod timeout;
 mod wheel;
@@ -15,6 +16,7 @@ mod wheel;
 pub use clock::Clock;
 pub use driver::{Fired, TimerDriver, TimerKey};
 pub use interval::{interval, interval_at, Interval};
+pub use scope::{timeout_scope, timeout_scope_at, TimeoutScope};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, wait_for, Timeout};
 

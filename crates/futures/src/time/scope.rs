@@ -298,11 +298,6 @@ impl TimeoutScope {
     pub fn expired(&self) -> bool {
         self.lock().expired
     }
-
-    /// Whether the `Timeout` of this scope has completed (either way) or was dropped.
-    pub(super) fn is_finished(&self) -> bool {
-        self.lock().finished
-    }
 }
 
 impl fmt::Debug for TimeoutScope {
