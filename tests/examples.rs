@@ -76,6 +76,7 @@ examples! {
     example_task_background => "task_background",
     example_task_exception => "task_exception",
     example_task_panic => "task_panic",
+    example_taskgroup_fanout => "taskgroup_fanout",
     example_tour => "tour",
     example_wait_for_timeout => "wait_for_timeout",
 }

@@ -119,6 +119,14 @@ impl Wakers {
     }
 }
 
+impl Drop for Wakers {
+    fn drop(&mut self) {
+        // Children handed back (pending tasks) may still hold our wakers until they are
+        // polled again: let their wakes no longer reach the parent.
+        self.set.lock().parent = None;
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // wait
 // ---------------------------------------------------------------------------------------
@@ -375,6 +383,7 @@ impl<T> Future for Wait<T> {
         }
         this.finished = true;
         this.deadline = None;
+        this.wakers.set.lock().parent = None;
         let mut done = Vec::with_capacity(this.slots.len() - this.remaining);
         let mut pending = Vec::with_capacity(this.remaining);
         for slot in this.slots.drain(..) {

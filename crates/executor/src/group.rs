@@ -28,7 +28,7 @@ use crate::task::{spawn, Task};
 /// - **Children never outlive the group's owner.** The handle returned by
 ///   [`new`](Self::new) is the owner's; dropping it before the group was joined (its
 ///   owner was cancelled, say) cancels every child, and so does dropping an unfinished
-///   [`Join`] (e.g. on a [`wait_for`](weft_futures::wait_for) timeout). Cancelled
+///   [`TaskGroupJoin`] (e.g. on a [`wait_for`](weft_futures::wait_for) timeout). Cancelled
 ///   children are dropped at their next scheduling point: their `Drop` is the cleanup.
 /// - **Children can spawn siblings** through a [`clone`](Clone::clone) of the group
 ///   (an `Rc` handle). Clones are for spawning: dropping one does nothing. Keep the
@@ -91,9 +91,9 @@ struct State<T, E> {
     running: usize,
     /// Failures in order of occurrence.
     errors: Vec<ChildFailure<E>>,
-    /// The waker of the pending [`Join`], woken when `running` drops to zero.
+    /// The waker of the pending [`TaskGroupJoin`], woken when `running` drops to zero.
     joiner: Option<Waker>,
-    /// Whether a [`Join`] is registered (polled, not finished, not dropped).
+    /// Whether a [`TaskGroupJoin`] is registered (polled, not finished, not dropped).
     joining: bool,
 }
 
@@ -168,13 +168,13 @@ impl<T, E> TaskGroup<T, E> {
     /// `Ok` holds every child's output in spawn order. `Err` holds every failure, in
     /// order of occurrence; its `errors` is empty if no child failed but some were
     /// cancelled anyway (the group was cancelled by dropping its owner or an earlier
-    /// `Join`).
+    /// `TaskGroupJoin`).
     ///
-    /// Dropping the returned [`Join`] after it was first polled and before it completes
+    /// Dropping the returned [`TaskGroupJoin`] after it was first polled and before it completes
     /// cancels the children (a later `join` then waits for their cleanup).
     ///
     /// # Panics
-    /// When polled while another `Join` of the same group is pending, or after the
+    /// When polled while another `TaskGroupJoin` of the same group is pending, or after the
     /// group was already joined. Never join a group from one of its own children: it
     /// would wait for itself.
     ///
@@ -187,8 +187,8 @@ impl<T, E> TaskGroup<T, E> {
     ///     assert_eq!(group.join().await.unwrap(), ["slow", "fast"]);
     /// });
     /// ```
-    pub fn join(&self) -> Join<'_, T, E> {
-        Join {
+    pub fn join(&self) -> TaskGroupJoin<'_, T, E> {
+        TaskGroupJoin {
             group: self,
             registered: false,
             finished: false,
@@ -465,7 +465,7 @@ impl fmt::Debug for ChildHandle {
 }
 
 // ---------------------------------------------------------------------------------------
-// Join
+// TaskGroupJoin
 // ---------------------------------------------------------------------------------------
 
 /// The future returned by [`TaskGroup::join`]. Dropping it while it waits (polled, not
@@ -476,21 +476,21 @@ impl fmt::Debug for ChildHandle {
 /// weft::EventLoop::new().unwrap().paused().run_until_complete(async {
 ///     let group = weft::TaskGroup::<(), ()>::new();
 ///     group.spawn(async { weft::sleep(Duration::from_secs(60)).await; Ok(()) }).unwrap();
-///     // Give up after 1 s: the Join is dropped, so the child is cancelled...
+///     // Give up after 1 s: the TaskGroupJoin is dropped, so the child is cancelled...
 ///     assert!(weft::wait_for(Duration::from_secs(1), group.join()).await.is_err());
 ///     // ...and a new join reports the cancelled group once the child is gone.
 ///     assert!(group.join().await.unwrap_err().is_cancelled());
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Join<'a, T, E> {
+pub struct TaskGroupJoin<'a, T, E> {
     group: &'a TaskGroup<T, E>,
     /// Whether this join is the group's registered one.
     registered: bool,
     finished: bool,
 }
 
-impl<T, E> Future for Join<'_, T, E> {
+impl<T, E> Future for TaskGroupJoin<'_, T, E> {
     type Output = Result<Vec<T>, TaskGroupError<E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -535,7 +535,7 @@ impl<T, E> Future for Join<'_, T, E> {
     }
 }
 
-impl<T, E> Drop for Join<'_, T, E> {
+impl<T, E> Drop for TaskGroupJoin<'_, T, E> {
     fn drop(&mut self) {
         // Only a join that started waiting (was polled) and did not finish cancels.
         if self.finished || !self.registered {
@@ -550,9 +550,9 @@ impl<T, E> Drop for Join<'_, T, E> {
     }
 }
 
-impl<T, E> fmt::Debug for Join<'_, T, E> {
+impl<T, E> fmt::Debug for TaskGroupJoin<'_, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join")
+        f.debug_struct("TaskGroupJoin")
             .field("group", self.group)
             .field("finished", &self.finished)
             .finish()

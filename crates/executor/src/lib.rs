@@ -46,7 +46,7 @@ pub use combinators::{
 };
 pub use error::{Panic, TaskError};
 pub use event_loop::EventLoop;
-pub use group::{ChildFailure, ChildHandle, GroupClosed, Join, TaskGroup, TaskGroupError};
+pub use group::{ChildFailure, ChildHandle, GroupClosed, TaskGroup, TaskGroupError, TaskGroupJoin};
 pub use handle::Handle;
 pub use introspect::{
     default_exception_handler, ExceptionContext, LoopMetrics, TaskInfo, TaskRef, TaskState,

@@ -349,7 +349,7 @@ fn cancelling_the_outer_group_cancels_the_inner_groups_children() {
 
         let err = outer.join().await.unwrap_err();
         assert_eq!(err.errors.len(), 1);
-        // The outer child owning the inner group was cancelled at 1 s: its `Join` and
+        // The outer child owning the inner group was cancelled at 1 s: its `TaskGroupJoin` and
         // group were dropped, which cancelled the inner children (one turn later, still
         // at 1 s on the paused clock).
         assert_eq!(since(t0), secs(1));

@@ -33,13 +33,10 @@
 use std::future::Future;
 
 pub use weft_executor::{
-    all_tasks, current_task, default_exception_handler, spawn, Builder, CallbackHandle, EventLoop,
-    ExceptionContext, Handle, LoopMetrics, Panic, Task, TaskError, TaskInfo, TaskRef, TaskState,
-    TimerHandle,
-};
-pub use weft_executor::{
-    as_completed, shield, wait, wait_timeout, AsCompleted, ChildFailure, ChildHandle, Done,
-    GroupClosed, Join, ReturnWhen, Shield, TaskGroup, TaskGroupError, Wait,
+    all_tasks, as_completed, current_task, default_exception_handler, shield, spawn, wait,
+    wait_timeout, AsCompleted, Builder, CallbackHandle, ChildFailure, ChildHandle, Done, EventLoop,
+    ExceptionContext, GroupClosed, Handle, LoopMetrics, Panic, ReturnWhen, Shield, Task, TaskError,
+    TaskGroup, TaskGroupError, TaskGroupJoin, TaskInfo, TaskRef, TaskState, TimerHandle, Wait,
 };
 pub use weft_futures::{
     gather, interval, interval_at, sleep, sleep_until, timeout, timeout_at, timeout_scope,
