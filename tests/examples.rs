@@ -77,6 +77,7 @@ examples! {
     example_task_exception => "task_exception",
     example_task_panic => "task_panic",
     example_taskgroup_fanout => "taskgroup_fanout",
+    example_to_thread => "to_thread",
     example_tour => "tour",
     example_wait_for_timeout => "wait_for_timeout",
 }

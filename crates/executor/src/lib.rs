@@ -26,6 +26,7 @@
 //! assert_eq!(out, "done");
 //! ```
 
+mod blocking;
 mod callback;
 mod combinators;
 mod core;
@@ -40,6 +41,7 @@ mod shared;
 mod sync;
 mod task;
 
+pub use blocking::{to_thread, BlockingError, BlockingPool, ToThread};
 pub use callback::{CallbackHandle, TimerHandle};
 pub use combinators::{
     as_completed, shield, wait, wait_timeout, AsCompleted, Done, ReturnWhen, Shield, Wait,

@@ -4,18 +4,25 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use weft::{EventLoop, ExceptionContext, TaskState};
 
-/// A `tracing` writer into a shared buffer, so a test can read what was logged.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// This thread's captured log, while a test captures.
+    static CAPTURE: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
 
-impl Write for Captured {
+/// Writes into the current thread's capture buffer (if any).
+struct ThreadWriter;
+
+impl Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with(|c| {
+            if let Some(v) = c.borrow_mut().as_mut() {
+                v.extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -23,26 +30,33 @@ impl Write for Captured {
     }
 }
 
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
+/// One process-wide subscriber, installed before any test logs. (Scoped subscribers
+/// per test race with `tracing`'s callsite-interest cache when tests run in parallel:
+/// a log line could go missing.) Each test reads only its own thread's lines: every
+/// loop here runs on its test's thread.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThreadWriter)
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
+    });
 }
 
 fn with_captured_logs<R>(f: impl FnOnce() -> R) -> (R, String) {
-    let buf = Captured::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    let r = tracing::subscriber::with_default(subscriber, f);
-    (r, buf.text())
+    init_logs();
+    CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let r = f();
+    let bytes = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (r, String::from_utf8(bytes).unwrap())
 }
 
 #[test]
 fn the_task_dump_lists_every_live_task_with_name_state_age_and_location() {
+    init_logs();
     let mut lp = EventLoop::new().unwrap().paused().debug(true);
     let h = lp.handle();
     let dump = lp.run_until_complete(async {
@@ -69,6 +83,7 @@ fn the_task_dump_lists_every_live_task_with_name_state_age_and_location() {
 
 #[test]
 fn a_slow_task_poll_is_reported_in_debug_mode_with_its_name_and_location() {
+    init_logs();
     let ((), logs) = with_captured_logs(|| {
         let mut lp = EventLoop::new().unwrap().debug(true);
         lp.handle()
@@ -97,6 +112,7 @@ fn a_slow_task_poll_is_reported_in_debug_mode_with_its_name_and_location() {
 
 #[test]
 fn a_slow_callback_is_not_reported_outside_debug_mode() {
+    init_logs();
     let ((), logs) = with_captured_logs(|| {
         let mut lp = EventLoop::new().unwrap();
         lp.handle().set_debug(false);
@@ -110,6 +126,7 @@ fn a_slow_callback_is_not_reported_outside_debug_mode() {
 
 #[test]
 fn the_exception_handler_gets_unretrieved_task_panics_with_the_task_named() {
+    init_logs();
     let mut lp = EventLoop::new().unwrap();
     let seen: Rc<RefCell<Vec<ExceptionContext>>> = Rc::default();
     let s = seen.clone();
@@ -132,6 +149,7 @@ fn the_exception_handler_gets_unretrieved_task_panics_with_the_task_named() {
 
 #[test]
 fn the_exception_handler_gets_callback_panics_and_the_loop_goes_on() {
+    init_logs();
     let mut lp = EventLoop::new().unwrap();
     let h = lp.handle();
     let seen: Rc<RefCell<Vec<String>>> = Rc::default();
@@ -144,6 +162,7 @@ fn the_exception_handler_gets_callback_panics_and_the_loop_goes_on() {
 
 #[test]
 fn the_default_handler_logs_an_unretrieved_panic_through_tracing() {
+    init_logs();
     let ((), logs) = with_captured_logs(|| {
         weft::run(async {
             drop(weft::spawn(async { panic!("nobody listens") }));
@@ -160,6 +179,7 @@ fn the_default_handler_logs_an_unretrieved_panic_through_tracing() {
 
 #[test]
 fn a_panic_in_the_exception_handler_falls_back_to_the_default() {
+    init_logs();
     let mut lp = EventLoop::new().unwrap();
     let h = lp.handle();
     h.set_exception_handler(|_| panic!("handler bug"));
@@ -169,6 +189,7 @@ fn a_panic_in_the_exception_handler_falls_back_to_the_default() {
 
 #[test]
 fn current_task_names_the_running_task_and_is_none_elsewhere() {
+    init_logs();
     let mut lp = EventLoop::new().unwrap();
     let h = lp.handle();
     let in_callback = Rc::new(RefCell::new(Some(0u64)));
@@ -191,6 +212,7 @@ fn current_task_names_the_running_task_and_is_none_elsewhere() {
 
 #[test]
 fn all_tasks_lists_live_tasks_only() {
+    init_logs();
     let mut lp = EventLoop::new().unwrap().paused();
     lp.run_until_complete(async {
         let a = weft::spawn(weft::sleep(Duration::from_secs(1)));
@@ -206,6 +228,7 @@ fn all_tasks_lists_live_tasks_only() {
 
 #[test]
 fn metrics_count_turns_spawns_polls_callbacks_and_timers() {
+    init_logs();
     let mut lp = EventLoop::new().unwrap().paused();
     let h = lp.handle();
     h.call_soon(|| ());
@@ -228,6 +251,7 @@ fn metrics_count_turns_spawns_polls_callbacks_and_timers() {
 
 #[test]
 fn task_locations_point_at_the_spawn_call() {
+    init_logs();
     weft::run(async {
         let line = line!() + 1;
         let t = weft::spawn(async {});

@@ -33,10 +33,11 @@
 use std::future::Future;
 
 pub use weft_executor::{
-    all_tasks, as_completed, current_task, default_exception_handler, shield, spawn, wait,
-    wait_timeout, AsCompleted, Builder, CallbackHandle, ChildFailure, ChildHandle, Done, EventLoop,
-    ExceptionContext, GroupClosed, Handle, LoopMetrics, Panic, ReturnWhen, Shield, Task, TaskError,
-    TaskGroup, TaskGroupError, TaskGroupJoin, TaskInfo, TaskRef, TaskState, TimerHandle, Wait,
+    all_tasks, as_completed, current_task, default_exception_handler, shield, spawn, to_thread,
+    wait, wait_timeout, AsCompleted, BlockingError, BlockingPool, Builder, CallbackHandle,
+    ChildFailure, ChildHandle, Done, EventLoop, ExceptionContext, GroupClosed, Handle, LoopMetrics,
+    Panic, ReturnWhen, Shield, Task, TaskError, TaskGroup, TaskGroupError, TaskGroupJoin, TaskInfo,
+    TaskRef, TaskState, TimerHandle, ToThread, Wait,
 };
 pub use weft_futures::{
     gather, interval, interval_at, sleep, sleep_until, timeout, timeout_at, timeout_scope,
