@@ -11,7 +11,7 @@
 //!
 //! In weft: `EventLoop::debug(true)` (or `WEFT_DEBUG=1`), and the warning comes through
 //! `tracing`, naming the task and where it was spawned. The task dump shows what every
-//! live task is doing.
+//! live task is doing; in debug mode SIGQUIT prints it on stderr.
 //!
 //! Run it with `cargo run --example debug_mode`.
 
@@ -69,6 +69,12 @@ fn main() {
         });
         println!("{}", weft::Handle::current().dump());
         blocker.await.expect("blocker failed");
+        // In debug mode SIGQUIT (Ctrl+\\ in a terminal) prints the task dump on stderr.
+        let _idle = weft::Builder::new()
+            .name("idle")
+            .spawn(std::future::pending::<()>());
+        weft::signal::raise(weft::signal::SIGQUIT).expect("raise");
+        weft::yield_now().await;
         quick.await.expect("quick failed");
     });
 

@@ -82,7 +82,32 @@ examples! {
     example_wait_for_timeout => "wait_for_timeout",
 }
 
-/// Every `examples/*.rs` file has a test above, and every test has its example.
+/// In debug mode, SIGQUIT prints the task dump on stderr (`debug_mode` raises it).
+#[test]
+fn debug_mode_prints_the_task_dump_on_sigquit() {
+    let out = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "debug_mode"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("weft: task dump (SIGQUIT)"),
+        "stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("idle"),
+        "the dump lists the idle task: {stderr}"
+    );
+}
+
+/// Examples pinned by a test file of their own, because they need more than a plain
+/// run (they wait for signals, or for a peer).
+const PINNED_ELSEWHERE: &[(&str, &str)] = &[("ctrl_c", "tests/ctrl_c.rs")];
+
+/// Every `examples/*.rs` file has a test above (or one of its own, listed in
+/// `PINNED_ELSEWHERE`), and every test has its example.
 #[test]
 fn every_example_has_a_test() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
@@ -97,7 +122,11 @@ fn every_example_has_a_test() {
                 .into_owned()
         })
         .collect();
-    let tested: BTreeSet<String> = EXAMPLES.iter().map(|s| s.to_string()).collect();
+    let tested: BTreeSet<String> = EXAMPLES
+        .iter()
+        .chain(PINNED_ELSEWHERE.iter().map(|(name, _)| name))
+        .map(|s| s.to_string())
+        .collect();
     let untested: Vec<_> = on_disk.difference(&tested).collect();
     let missing: Vec<_> = tested.difference(&on_disk).collect();
     assert!(

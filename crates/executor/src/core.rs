@@ -41,6 +41,9 @@ pub(crate) struct Core {
     pub(crate) slow_callback: Cell<Duration>,
     pub(crate) exception_handler: RefCell<Option<ExceptionHandler>>,
     pub(crate) metrics: Metrics,
+    pub(crate) watchers: RefCell<crate::unix::Watchers>,
+    /// Debug mode's SIGQUIT listener: a delivery prints the task dump to stderr.
+    pub(crate) sigquit: RefCell<Option<weft_reactor::signal::Signal>>,
 }
 
 /// A loop's exception handler (see `Handle::set_exception_handler`).
@@ -73,13 +76,51 @@ impl Core {
             slow_callback: Cell::new(SLOW_CALLBACK),
             exception_handler: RefCell::new(None),
             metrics: Metrics::default(),
+            watchers: RefCell::new(Default::default()),
+            sigquit: RefCell::new(None),
         });
+        if core.debug.get() {
+            core.set_debug(true);
+        }
         OWNED.with(|o| {
             let mut o = o.borrow_mut();
             o.retain(|w| w.strong_count() > 0);
             o.push(Rc::downgrade(&core));
         });
         core
+    }
+
+    /// Turns debug mode on or off; on, SIGQUIT (Ctrl+\\) prints the task dump.
+    pub(crate) fn set_debug(&self, on: bool) {
+        self.debug.set(on);
+        let mut sq = self.sigquit.borrow_mut();
+        if on && sq.is_none() {
+            let handle = self.reactor.borrow().handle();
+            match weft_reactor::signal::Signal::with_handle(weft_reactor::signal::SIGQUIT, &handle)
+            {
+                Ok(s) => *sq = Some(s),
+                Err(e) => tracing::warn!(error = %e, "debug mode: no SIGQUIT task dump"),
+            }
+        } else if !on {
+            *sq = None;
+        }
+    }
+
+    /// Prints the task dump if SIGQUIT arrived (debug mode). Polled once per turn with
+    /// a no-op waker: the signal's pipe readiness already ends the reactor's wait.
+    fn check_sigquit(&self) {
+        let fired = match self.sigquit.borrow_mut().as_mut() {
+            Some(sig) => sig
+                .poll_recv(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+                .is_ready(),
+            None => false,
+        };
+        if fired {
+            eprintln!(
+                "weft: task dump (SIGQUIT)\n{}",
+                crate::introspect::format_dump(self.all_tasks())
+            );
+        }
     }
 
     /// The loop clock's time if in debug mode (spawn times cost a clock read).
@@ -134,6 +175,9 @@ impl Core {
             }
         }
         self.drain_inject();
+        if events > 0 && self.debug.get() {
+            self.check_sigquit();
+        }
         if let (true, Some(deadline)) = (clock.is_paused(), next) {
             // Virtual time: nothing else can happen, so jump to the next timer.
             if events == 0 && self.ready.borrow().is_empty() {
@@ -265,6 +309,8 @@ impl Core {
 
     /// Drops every task's future, every queued callback and timer: loop shutdown.
     pub(crate) fn shutdown(&self) {
+        self.watchers.borrow_mut().clear();
+        *self.sigquit.borrow_mut() = None;
         for item in self.shared.inject.close() {
             match item {
                 Injected::Spawn(t) => t.shutdown(),

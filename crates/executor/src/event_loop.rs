@@ -82,7 +82,7 @@ impl EventLoop {
     /// assert!(lp.handle().debug());
     /// ```
     pub fn debug(self, on: bool) -> EventLoop {
-        self.core.debug.set(on);
+        self.core.set_debug(on);
         self
     }
 

@@ -450,7 +450,7 @@ impl ChildHandle {
     pub fn done(&self) -> bool {
         self.status
             .upgrade()
-            .map_or(true, |g| g.child_finished(self.index))
+            .is_none_or(|g| g.child_finished(self.index))
     }
 }
 

@@ -351,7 +351,7 @@ impl Handle {
     /// ```
     #[track_caller]
     pub fn set_debug(&self, on: bool) {
-        self.with_core(|core| core.debug.set(on));
+        self.with_core(|core| core.set_debug(on));
     }
 
     /// Whether debug mode is on.
@@ -381,6 +381,153 @@ impl Handle {
     #[track_caller]
     pub fn set_slow_callback_duration(&self, d: Duration) {
         self.with_core(|core| core.slow_callback.set(d));
+    }
+
+    /// Calls `callback` whenever `fd` is readable (asyncio's `add_reader`), replacing
+    /// any reader callback of that fd. Level-triggered like asyncio's: while the fd stays
+    /// readable the callback runs once per loop turn, so it should read. The loop keeps
+    /// its own duplicate of the descriptor; call [`remove_reader`](Self::remove_reader)
+    /// when done. The watcher is a task named `add_reader(fd N)`.
+    ///
+    /// # Errors
+    /// If the fd cannot be duplicated or registered (e.g. a regular file, which epoll
+    /// refuses).
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::rc::Rc;
+    /// use std::cell::RefCell;
+    ///
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// let (mut a, b) = UnixStream::pair().unwrap();
+    /// b.set_nonblocking(true).unwrap();
+    /// let b = Rc::new(RefCell::new(b));
+    /// let (b2, h2) = (b.clone(), h.clone());
+    /// h.add_reader(&*b.borrow(), move || {
+    ///     let mut buf = [0u8; 16];
+    ///     let n = b2.borrow_mut().read(&mut buf).unwrap();
+    ///     println!("read {:?}", std::str::from_utf8(&buf[..n]).unwrap());
+    ///     h2.stop();
+    /// })
+    /// .unwrap();
+    /// a.write_all(b"ping").unwrap();
+    /// lp.run_forever();
+    /// assert!(h.remove_reader(b.borrow().as_raw_fd()));
+    /// ```
+    #[track_caller]
+    pub fn add_reader(
+        &self,
+        fd: impl std::os::fd::AsFd,
+        callback: impl FnMut() + 'static,
+    ) -> std::io::Result<()> {
+        self.with_core(|core| crate::unix::add_fd(core, fd, false, callback))
+    }
+
+    /// Stops the reader callback of `fd` (asyncio's `remove_reader`); returns whether
+    /// there was one.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// assert!(!lp.handle().remove_reader(0));
+    /// ```
+    #[track_caller]
+    pub fn remove_reader(&self, fd: std::os::fd::RawFd) -> bool {
+        self.with_core(|core| crate::unix::remove_fd(core, fd, false))
+    }
+
+    /// Calls `callback` whenever `fd` is writable (asyncio's `add_writer`); see
+    /// [`add_reader`](Self::add_reader).
+    ///
+    /// # Errors
+    /// If the fd cannot be duplicated or registered.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let h2 = h.clone();
+    /// h.add_writer(&a, move || { println!("writable"); h2.stop(); }).unwrap();
+    /// lp.run_forever();
+    /// assert!(h.remove_writer(a.as_raw_fd()));
+    /// ```
+    #[track_caller]
+    pub fn add_writer(
+        &self,
+        fd: impl std::os::fd::AsFd,
+        callback: impl FnMut() + 'static,
+    ) -> std::io::Result<()> {
+        self.with_core(|core| crate::unix::add_fd(core, fd, true, callback))
+    }
+
+    /// Stops the writer callback of `fd` (asyncio's `remove_writer`).
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// assert!(!lp.handle().remove_writer(1));
+    /// ```
+    #[track_caller]
+    pub fn remove_writer(&self, fd: std::os::fd::RawFd) -> bool {
+        self.with_core(|core| crate::unix::remove_fd(core, fd, true))
+    }
+
+    /// Runs `callback` on the loop whenever the process receives `signum` (asyncio's
+    /// `add_signal_handler`), replacing the loop's previous handler of it. Deliveries
+    /// between two runs coalesce. The process no longer dies of that signal.
+    ///
+    /// # Errors
+    /// If `signum` cannot be handled (`SIGKILL`, `SIGSTOP`, ...).
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// use weft::signal::{raise, SIGUSR1};
+    /// let mut lp = weft::EventLoop::new().unwrap();
+    /// let h = lp.handle();
+    /// let h2 = h.clone();
+    /// h.add_signal_handler(SIGUSR1, move || { println!("got SIGUSR1"); h2.stop(); }).unwrap();
+    /// h.call_soon(|| raise(SIGUSR1).unwrap());
+    /// lp.run_forever();
+    /// assert!(h.remove_signal_handler(SIGUSR1));
+    /// ```
+    #[track_caller]
+    pub fn add_signal_handler(
+        &self,
+        signum: i32,
+        callback: impl FnMut() + 'static,
+    ) -> std::io::Result<()> {
+        self.with_core(|core| crate::unix::add_signal(core, signum, callback))
+    }
+
+    /// Removes the loop's handler of `signum` (asyncio's `remove_signal_handler`);
+    /// returns whether there was one. The process still ignores the signal.
+    ///
+    /// # Panics
+    /// Off the loop's thread.
+    ///
+    /// ```
+    /// let lp = weft::EventLoop::new().unwrap();
+    /// assert!(!lp.handle().remove_signal_handler(weft::signal::SIGUSR2));
+    /// ```
+    #[track_caller]
+    pub fn remove_signal_handler(&self, signum: i32) -> bool {
+        self.with_core(|core| crate::unix::remove_signal(core, signum))
     }
 
     /// Whether the loop was closed.

@@ -40,6 +40,7 @@ mod report;
 mod shared;
 mod sync;
 mod task;
+mod unix;
 
 pub use blocking::{to_thread, BlockingError, BlockingPool, ToThread};
 pub use callback::{CallbackHandle, TimerHandle};

@@ -73,3 +73,8 @@ pub use mio::Interest;
 pub use crate::reactor::{EnterGuard, Handle, Reactor, Unparker};
 pub use crate::ready::{Direction, Ready};
 pub use crate::registration::Registration;
+pub mod fd;
+pub mod net;
+pub mod pipe;
+pub mod process;
+pub mod signal;

@@ -66,6 +66,13 @@ pub mod coop {
 /// Runs `future` to completion on a new event loop, then closes the loop, cancelling
 /// whatever tasks are left (asyncio's `asyncio.run`).
 ///
+/// Ctrl+C, as in asyncio: the first SIGINT cancels the main future — it is dropped, so
+/// its `Drop` cleanup runs — then the loop is closed (every other task is cancelled the
+/// same way), `weft: interrupted (Ctrl+C)` is printed on stderr and the process exits
+/// with status 130, as a Python program ended by `KeyboardInterrupt` does. A second
+/// SIGINT, while that cleanup runs, ends the process at once (status 130). Outside
+/// `run`, once weft has installed its handler, a SIGINT ends the process at once too.
+///
 /// # Panics
 /// If the loop cannot be created (the OS refused an epoll instance), if called from
 /// inside a running loop, or if `future` panics.
@@ -79,9 +86,97 @@ pub mod coop {
 /// ```
 pub fn run<F: Future>(future: F) -> F::Output {
     let mut lp = EventLoop::new().expect("weft::run could not create an event loop");
-    let out = lp.run_until_complete(future);
+    let _active = ctrl_c::Active::enter();
+    let out = lp.run_until_complete(async {
+        // If the handler cannot be installed, Ctrl+C keeps its default effect.
+        let mut sigint = reactor::signal::Signal::new(reactor::signal::SIGINT).ok();
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| {
+            if let std::task::Poll::Ready(v) = future.as_mut().poll(cx) {
+                return std::task::Poll::Ready(Some(v));
+            }
+            if let Some(s) = sigint.as_mut() {
+                if s.poll_recv(cx).is_ready() {
+                    // A second Ctrl+C from now on ends the process at once.
+                    ctrl_c::arm();
+                    return std::task::Poll::Ready(None);
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
+        // The main future is dropped here, inside the loop: its cleanup may use weft.
+    });
     lp.close();
-    out
+    match out {
+        Some(v) => v,
+        None => {
+            eprintln!("weft: interrupted (Ctrl+C)");
+            std::process::exit(130)
+        }
+    }
+}
+
+/// The second-Ctrl+C rule of [`run`]: a process-wide flag that makes SIGINT exit at
+/// once whenever no `run` is active or one was already interrupted.
+mod ctrl_c {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+
+    fn armed() -> &'static Arc<AtomicBool> {
+        static ARMED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+        ARMED.get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let sigint = crate::reactor::signal::SIGINT;
+            let _ = crate::reactor::signal::exit_on_signal(sigint, 130, flag.clone());
+            flag
+        })
+    }
+
+    /// Makes the next SIGINT exit the process.
+    pub(super) fn arm() {
+        armed().store(true, Ordering::SeqCst);
+    }
+
+    /// One running `run`: while any is active and uninterrupted, SIGINT is theirs.
+    pub(super) struct Active;
+
+    impl Active {
+        pub(super) fn enter() -> Active {
+            ACTIVE.fetch_add(1, Ordering::SeqCst);
+            armed().store(false, Ordering::SeqCst);
+            Active
+        }
+    }
+
+    impl Drop for Active {
+        fn drop(&mut self) {
+            if ACTIVE.fetch_sub(1, Ordering::SeqCst) == 1 {
+                arm();
+            }
+        }
+    }
+}
+
+/// Unix signals (`weft_reactor::signal`): [`Signal`](signal::Signal) streams,
+/// [`ctrl_c`](signal::ctrl_c), [`raise`](signal::raise) and the signal numbers. Loop
+/// callbacks on a signal: [`Handle::add_signal_handler`].
+pub mod signal {
+    pub use weft_reactor::signal::*;
+}
+
+/// Child processes (`weft_reactor::process`, asyncio's `create_subprocess_exec`):
+/// [`Command`](process::Command), [`Child`](process::Child).
+pub mod process {
+    pub use weft_reactor::process::*;
+}
+
+/// Async pipes (`weft_reactor::pipe`; asyncio's `connect_read_pipe` /
+/// `connect_write_pipe`).
+pub mod pipe {
+    pub use weft_reactor::pipe::*;
 }
 
 #[doc(hidden)]

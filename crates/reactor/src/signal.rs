@@ -1,0 +1,537 @@
+//! Unix signals as async streams: asyncio's `loop.add_signal_handler` and a
+//! [`ctrl_c`] future.
+//!
+//! # How it works
+//!
+//! Every [`Signal`] owns a self-pipe (a non-blocking `socketpair`): its read
+//! end is registered with the reactor of the signal's loop, and its write end
+//! is handed to a process-wide signal handler (through `signal-hook`, which
+//! installs one `sigaction` handler per signal number and runs every action
+//! registered for it). The handler is async-signal-safe: for each `Signal`
+//! registered for the delivered signal it does one non-blocking `send(2)` of
+//! one byte, nothing else (no allocation, no lock; `errno` is preserved).
+//!
+//! A `Signal` waiting in [`recv`](Signal::recv) is woken by that byte; it
+//! drains its pipe and completes. So:
+//!
+//! * **Several deliveries coalesce.** Signals that arrive while nobody polls
+//!   (or between two polls) complete one `recv`, not one each, just as the
+//!   kernel coalesces a pending signal. `recv` means "at least one delivery
+//!   since the previous `recv` (or since the `Signal` was created)".
+//! * **Every `Signal` sees every delivery.** Two `Signal`s for the same
+//!   signal, on the same or on different loops (threads), are independent:
+//!   each has its own pipe and registration. (A single pipe shared by several
+//!   loops would not work: the loop that drains it first would make the
+//!   others' pending epoll events vanish.)
+//!
+//! # Effect on the process
+//!
+//! Creating a `Signal` replaces the default disposition of that signal: from
+//! then on the process no longer dies (or stops) on it — the signal is only
+//! reported to the registered `Signal`s, as with asyncio's
+//! `add_signal_handler`. This stays so even after every `Signal` for it has
+//! been dropped: the handler is never uninstalled, and the signal is then
+//! simply ignored. A handler that was installed by other code before is kept
+//! and still called ("chained"). `SIGKILL`, `SIGSTOP`, `SIGILL`, `SIGFPE` and
+//! `SIGSEGV` cannot be handled this way.
+//!
+//! # Examples
+//!
+//! ```
+//! use weft_reactor::signal::{self, Signal};
+//!
+//! weft::run(async {
+//!     let mut usr1 = Signal::new(signal::SIGUSR1)?;
+//!     signal::raise(signal::SIGUSR1)?;
+//!     usr1.recv().await;
+//!     println!("got SIGUSR1");
+//!     Ok::<(), std::io::Error>(())
+//! })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io::{self, Read};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use mio::net::UnixStream;
+use mio::Interest;
+use rustix::process::Signal as Sig;
+use signal_hook::SigId;
+
+use crate::fd::Registered;
+use crate::reactor::Handle;
+use crate::ready::Direction;
+
+/// `SIGHUP`: the controlling terminal hung up; daemons use it to reload.
+///
+/// ```
+/// assert_eq!(weft_reactor::signal::SIGHUP, 1);
+/// ```
+pub const SIGHUP: i32 = Sig::HUP.as_raw();
+/// `SIGINT`: interrupt from the keyboard (Ctrl+C); see [`ctrl_c`].
+///
+/// ```
+/// assert_eq!(weft_reactor::signal::SIGINT, 2);
+/// ```
+pub const SIGINT: i32 = Sig::INT.as_raw();
+/// `SIGQUIT`: quit from the keyboard (Ctrl+\\).
+///
+/// ```
+/// assert_eq!(weft_reactor::signal::SIGQUIT, 3);
+/// ```
+pub const SIGQUIT: i32 = Sig::QUIT.as_raw();
+/// `SIGKILL`: cannot be caught; [`Signal::new`] refuses it. Useful with
+/// [`Child::send_signal`](crate::process::Child::send_signal).
+///
+/// ```
+/// assert_eq!(weft_reactor::signal::SIGKILL, 9);
+/// ```
+pub const SIGKILL: i32 = Sig::KILL.as_raw();
+/// `SIGUSR1`: user-defined signal 1.
+///
+/// ```
+/// use weft_reactor::signal::{SIGUSR1, SIGUSR2};
+/// assert_ne!(SIGUSR1, SIGUSR2);
+/// ```
+pub const SIGUSR1: i32 = Sig::USR1.as_raw();
+/// `SIGUSR2`: user-defined signal 2.
+///
+/// ```
+/// use weft_reactor::signal::{SIGUSR1, SIGUSR2};
+/// assert_ne!(SIGUSR2, SIGUSR1);
+/// ```
+pub const SIGUSR2: i32 = Sig::USR2.as_raw();
+/// `SIGPIPE`: write to a pipe with no reader. Rust programs ignore it by
+/// default (writes fail with `EPIPE` instead).
+///
+/// ```
+/// assert_eq!(weft_reactor::signal::SIGPIPE, 13);
+/// ```
+pub const SIGPIPE: i32 = Sig::PIPE.as_raw();
+/// `SIGALRM`: timer signal from `alarm(2)`.
+///
+/// ```
+/// assert_eq!(weft_reactor::signal::SIGALRM, 14);
+/// ```
+pub const SIGALRM: i32 = Sig::ALARM.as_raw();
+/// `SIGTERM`: polite termination request (the default of `kill(1)`).
+///
+/// ```
+/// assert_eq!(weft_reactor::signal::SIGTERM, 15);
+/// ```
+pub const SIGTERM: i32 = Sig::TERM.as_raw();
+/// `SIGCHLD`: a child process stopped or terminated.
+///
+/// ```
+/// # #[cfg(target_os = "linux")]
+/// assert_eq!(weft_reactor::signal::SIGCHLD, 17);
+/// ```
+pub const SIGCHLD: i32 = Sig::CHILD.as_raw();
+/// `SIGWINCH`: the terminal window changed size.
+///
+/// ```
+/// # #[cfg(target_os = "linux")]
+/// assert_eq!(weft_reactor::signal::SIGWINCH, 28);
+/// ```
+pub const SIGWINCH: i32 = Sig::WINCH.as_raw();
+
+/// Sends `signum` to the calling thread (`raise(3)`); a handler for it runs
+/// before this returns. Handy for tests, like Python's `signal.raise_signal`.
+///
+/// # Errors
+///
+/// Fails for an invalid signal number.
+///
+/// # Examples
+///
+/// ```
+/// use weft_reactor::signal::{self, Signal};
+///
+/// weft::run(async {
+///     let mut sig = Signal::new(signal::SIGUSR2)?;
+///     signal::raise(signal::SIGUSR2)?;
+///     sig.recv().await;
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn raise(signum: i32) -> io::Result<()> {
+    signal_hook::low_level::raise(signum)
+}
+
+/// Makes the process exit at once, with `status`, on any later delivery of `signum`
+/// that finds `armed` set. The exit happens inside the signal handler (`_exit`: no
+/// destructors run), so it works even while the loop is busy or blocked — this is
+/// how `weft::run` makes a second Ctrl+C end the program immediately, as asyncio does.
+///
+/// # Errors
+/// If the handler cannot be installed, or `signum` is one that cannot be handled.
+///
+/// ```
+/// use std::sync::{atomic::AtomicBool, Arc};
+/// use weft_reactor::signal;
+/// let armed = Arc::new(AtomicBool::new(false)); // not armed: deliveries do nothing here
+/// signal::exit_on_signal(signal::SIGUSR1, 1, armed.clone()).unwrap();
+/// signal::raise(signal::SIGUSR1).unwrap(); // still alive
+/// ```
+pub fn exit_on_signal(
+    signum: i32,
+    status: i32,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> io::Result<()> {
+    signal_hook::flag::register_conditional_shutdown(signum, status, armed).map(|_| ())
+}
+
+/// A stream of deliveries of one Unix signal to this process, bound to the
+/// event loop it was created on (asyncio's `loop.add_signal_handler`).
+///
+/// Each completed [`recv`](Signal::recv) stands for at least one delivery:
+/// deliveries that happen between two `recv`s coalesce into one (see the
+/// [module documentation](self)). Deliveries that happened before the
+/// `Signal` was created are not reported. `Signal` is also a
+/// [`Stream`] of `()` that never ends.
+///
+/// Creating a `Signal` keeps the process from dying on that signal, for the
+/// rest of the process's life (see [Effect on the process](self#effect-on-the-process)).
+///
+/// A `Signal` belongs to the reactor it was registered with; if that reactor
+/// (its loop) is dropped, `recv` never completes.
+///
+/// # Examples
+///
+/// ```
+/// use weft_reactor::signal::{self, Signal};
+///
+/// weft::run(async {
+///     let mut hup = Signal::new(signal::SIGHUP)?;
+///     signal::raise(signal::SIGHUP)?;
+///     signal::raise(signal::SIGHUP)?;
+///     hup.recv().await; // both deliveries, coalesced
+///     assert_eq!(hup.signum(), signal::SIGHUP);
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Signal {
+    signum: i32,
+    id: SigId,
+    pipe: Registered<UnixStream>,
+}
+
+impl Signal {
+    /// Starts listening for `signum` on the current event loop.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a signal that cannot be caught (`SIGKILL`,
+    /// `SIGSTOP`) or that signal-hook refuses to handle (`SIGILL`, `SIGFPE`,
+    /// `SIGSEGV`); the OS error for an invalid signal number; or a failure to
+    /// create or register the self-pipe (out of file descriptors).
+    ///
+    /// # Panics
+    ///
+    /// Panics outside of an event loop (no reactor is current on this thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft_reactor::signal::{self, Signal};
+    ///
+    /// weft::run(async {
+    ///     let mut term = Signal::new(signal::SIGTERM)?;
+    ///     signal::raise(signal::SIGTERM)?; // does not kill the process now
+    ///     term.recv().await;
+    ///     assert!(Signal::new(signal::SIGKILL).is_err());
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn new(signum: i32) -> io::Result<Signal> {
+        Signal::with_handle(signum, &Handle::current())
+    }
+
+    /// Starts listening for `signum` on the reactor of `handle` (from any
+    /// thread); the `Signal` is then to be polled by that reactor's loop.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Signal::new); also fails once that reactor has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    /// use std::time::Duration;
+    /// use weft_reactor::signal::{self, Signal};
+    /// use weft_reactor::Reactor;
+    /// # use std::sync::Arc;
+    /// # use std::task::{Context, Wake, Waker};
+    /// # struct Noop;
+    /// # impl Wake for Noop { fn wake(self: Arc<Self>) {} }
+    /// # let waker = Waker::from(Arc::new(Noop));
+    /// # let mut cx = Context::from_waker(&waker);
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// let mut sig = Signal::with_handle(signal::SIGUSR1, &reactor.handle())?;
+    /// assert!(sig.poll_recv(&mut cx).is_pending());
+    /// signal::raise(signal::SIGUSR1)?;
+    /// reactor.turn(Some(Duration::ZERO))?;
+    /// assert!(sig.poll_recv(&mut cx).is_ready());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_handle(signum: i32, handle: &Handle) -> io::Result<Signal> {
+        if signal_hook::consts::FORBIDDEN.contains(&signum) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("signal {signum} cannot be handled"),
+            ));
+        }
+        let (read, write) = UnixStream::pair()?;
+        let pipe = Registered::with_handle(handle, read, Interest::READABLE)?;
+        // The write end moves into the handler's action; it is closed when the
+        // action is unregistered (in `drop`), after any handler running it.
+        let id = signal_hook::low_level::pipe::register(signum, write)?;
+        Ok(Signal { signum, id, pipe })
+    }
+
+    /// The signal number this stream reports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft_reactor::signal::{self, Signal};
+    ///
+    /// weft::run(async {
+    ///     let sig = Signal::new(signal::SIGUSR1)?;
+    ///     assert_eq!(sig.signum(), signal::SIGUSR1);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn signum(&self) -> i32 {
+        self.signum
+    }
+
+    /// Waits for the next delivery of the signal (at least one since the
+    /// previous `recv`, or since the `Signal` was created).
+    ///
+    /// Cancel-safe: dropping the future loses no delivery; the next `recv`
+    /// reports it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft_reactor::signal::{self, Signal};
+    ///
+    /// weft::run(async {
+    ///     let mut sig = Signal::new(signal::SIGUSR1)?;
+    ///     for _ in 0..3 {
+    ///         signal::raise(signal::SIGUSR1)?;
+    ///         sig.recv().await;
+    ///     }
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn recv(&mut self) {
+        poll_fn(|cx| self.poll_recv(cx)).await;
+    }
+
+    /// Polls for a delivery: `Ready(())` if the signal arrived since the last
+    /// time this returned `Ready`, else `Pending` with the waker stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use weft_reactor::signal::{self, Signal};
+    ///
+    /// weft::run(async {
+    ///     let mut sig = Signal::new(signal::SIGUSR2)?;
+    ///     signal::raise(signal::SIGUSR2)?;
+    ///     poll_fn(|cx| sig.poll_recv(cx)).await;
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match self.poll_recv_io(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(()),
+            Poll::Ready(Err(error)) => {
+                tracing::debug!(%error, signum = self.signum, "signal stream failed");
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// [`poll_recv`](Signal::poll_recv), reporting a dead reactor as an error.
+    pub(crate) fn poll_recv_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut buf = [0u8; 64];
+        loop {
+            let ready = match self.pipe.poll_ready(cx, Direction::Read) {
+                Poll::Ready(Ok(ready)) => ready,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            };
+            let mut delivered = false;
+            loop {
+                match self.pipe.get_ref().read(&mut buf) {
+                    Ok(0) => {
+                        // Only possible if the handler's end were closed, which
+                        // happens after we unregister, in `drop`.
+                        return Poll::Ready(Err(io::Error::other("signal pipe closed")));
+                    }
+                    Ok(_) => delivered = true,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+            // Drained: a delivery from now on writes a new byte, hence a new
+            // edge, which `clear_ready` keeps (its tick is newer).
+            self.pipe.clear_ready(ready);
+            if delivered {
+                return Poll::Ready(Ok(()));
+            }
+        }
+    }
+}
+
+impl Drop for Signal {
+    fn drop(&mut self) {
+        // Waits for handlers running this action to finish, then closes the
+        // write end. The read end is deregistered and closed afterwards.
+        signal_hook::low_level::unregister(self.id);
+    }
+}
+
+impl Stream for Signal {
+    type Item = ();
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        self.get_mut().poll_recv(cx).map(Some)
+    }
+}
+
+impl fmt::Debug for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signal")
+            .field("signum", &self.signum)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Completes on the next `SIGINT` (Ctrl+C).
+///
+/// If called inside an event loop, the handler is installed at once, so a
+/// `SIGINT` that arrives before the future is first polled is not missed;
+/// otherwise it is installed when the future is first polled (which must then
+/// happen inside a loop). As with [`Signal`], the process no longer dies on
+/// `SIGINT` from then on.
+///
+/// # Examples
+///
+/// ```
+/// use weft_reactor::signal;
+///
+/// weft::run(async {
+///     let interrupted = signal::ctrl_c();
+///     signal::raise(signal::SIGINT)?; // as if the user pressed Ctrl+C
+///     interrupted.await?;
+///     println!("shutting down");
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn ctrl_c() -> CtrlC {
+    let state = match Handle::try_current() {
+        Some(handle) => match Signal::with_handle(SIGINT, &handle) {
+            Ok(signal) => CtrlCState::Listening(signal),
+            Err(error) => CtrlCState::Failed(error),
+        },
+        None => CtrlCState::Lazy,
+    };
+    CtrlC { state }
+}
+
+/// The future returned by [`ctrl_c`]: resolves to `Ok(())` on the next
+/// `SIGINT`, or to the error that prevented listening for it.
+///
+/// # Panics
+///
+/// Polling panics if the handler could not be installed at creation (no
+/// current loop) and no loop is current when it is first polled either.
+///
+/// # Examples
+///
+/// ```
+/// use weft_reactor::signal::{self, CtrlC};
+///
+/// weft::run(async {
+///     let ctrl_c: CtrlC = signal::ctrl_c();
+///     signal::raise(signal::SIGINT)?;
+///     ctrl_c.await
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct CtrlC {
+    state: CtrlCState,
+}
+
+enum CtrlCState {
+    Lazy,
+    Listening(Signal),
+    Failed(io::Error),
+    Done,
+}
+
+impl Future for CtrlC {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let state = &mut self.get_mut().state;
+        loop {
+            match state {
+                CtrlCState::Lazy => {
+                    *state = match Signal::new(SIGINT) {
+                        Ok(signal) => CtrlCState::Listening(signal),
+                        Err(error) => CtrlCState::Failed(error),
+                    };
+                }
+                CtrlCState::Listening(signal) => {
+                    let result = std::task::ready!(signal.poll_recv_io(cx));
+                    *state = CtrlCState::Done;
+                    return Poll::Ready(result);
+                }
+                CtrlCState::Failed(_) => {
+                    let CtrlCState::Failed(error) = std::mem::replace(state, CtrlCState::Done)
+                    else {
+                        unreachable!("matched just above");
+                    };
+                    return Poll::Ready(Err(error));
+                }
+                CtrlCState::Done => panic!("`ctrl_c()` polled after completion"),
+            }
+        }
+    }
+}
+
+impl fmt::Debug for CtrlC {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            CtrlCState::Lazy => "lazy",
+            CtrlCState::Listening(_) => "listening",
+            CtrlCState::Failed(_) => "failed",
+            CtrlCState::Done => "done",
+        };
+        f.debug_struct("CtrlC").field("state", &state).finish()
+    }
+}

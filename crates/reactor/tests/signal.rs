@@ -1,0 +1,180 @@
+//! Signals as streams. Tests run as threads of one process and share its
+//! signal handlers, so each test uses its own signal number.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::task::Poll;
+use std::task::{Context, Wake, Waker};
+use std::thread;
+use std::time::Duration;
+
+use rustix::process::{getpid, kill_process, Signal as Sig};
+use weft_reactor::signal::{self, ctrl_c, Signal};
+use weft_reactor::Reactor;
+
+/// Polls `sig` once: whether a delivery is ready right now.
+async fn ready_now(sig: &mut Signal) -> bool {
+    poll_fn(|cx| Poll::Ready(sig.poll_recv(cx).is_ready())).await
+}
+
+#[test]
+fn a_delivery_wakes_a_waiting_recv() -> io::Result<()> {
+    weft::run(async {
+        let mut sig = Signal::new(signal::SIGUSR1)?;
+        assert!(!ready_now(&mut sig).await, "nothing delivered yet");
+        // Sent to the process from another thread while the loop waits.
+        let sender = thread::spawn(|| kill_process(getpid(), Sig::USR1));
+        sig.recv().await;
+        sender.join().unwrap()?;
+        Ok(())
+    })
+}
+
+#[test]
+fn every_loop_gets_the_signal() -> io::Result<()> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let loops: Vec<_> = (0..2)
+        .map(|_| {
+            let ready_tx = ready_tx.clone();
+            thread::spawn(move || {
+                weft::run(async move {
+                    let mut sig = Signal::new(signal::SIGUSR2)?;
+                    ready_tx.send(()).unwrap();
+                    sig.recv().await;
+                    Ok::<(), io::Error>(())
+                })
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        ready_rx.recv().unwrap();
+    }
+    kill_process(getpid(), Sig::USR2)?;
+    for lp in loops {
+        lp.join().unwrap()?;
+    }
+    Ok(())
+}
+
+#[test]
+fn two_signals_on_one_loop_both_get_it() -> io::Result<()> {
+    weft::run(async {
+        let mut a = Signal::new(signal::SIGQUIT)?;
+        let mut b = Signal::new(signal::SIGQUIT)?;
+        signal::raise(signal::SIGQUIT)?;
+        a.recv().await;
+        b.recv().await;
+        Ok(())
+    })
+}
+
+#[test]
+fn deliveries_between_two_recvs_coalesce() -> io::Result<()> {
+    weft::run(async {
+        let mut sig = Signal::new(signal::SIGWINCH)?;
+        for _ in 0..5 {
+            // `raise` runs the handler on this thread before it returns.
+            signal::raise(signal::SIGWINCH)?;
+        }
+        sig.recv().await;
+        assert!(!ready_now(&mut sig).await, "five deliveries, one recv");
+        weft::yield_now().await; // a loop turn changes nothing
+        assert!(!ready_now(&mut sig).await);
+
+        signal::raise(signal::SIGWINCH)?;
+        sig.recv().await;
+        assert!(!ready_now(&mut sig).await);
+        Ok(())
+    })
+}
+
+#[test]
+fn the_handler_outlives_its_signals() -> io::Result<()> {
+    weft::run(async {
+        let sig = Signal::new(signal::SIGALRM)?;
+        drop(sig);
+        // Nobody listens, yet the process does not die of SIGALRM.
+        signal::raise(signal::SIGALRM)?;
+        let mut sig = Signal::new(signal::SIGALRM)?;
+        assert!(
+            !ready_now(&mut sig).await,
+            "earlier deliveries are not reported"
+        );
+        signal::raise(signal::SIGALRM)?;
+        sig.recv().await;
+        Ok(())
+    })
+}
+
+#[test]
+fn signal_is_a_stream() -> io::Result<()> {
+    use futures_core::Stream;
+    use std::pin::Pin;
+    weft::run(async {
+        let mut sig = Signal::new(signal::SIGTERM)?;
+        signal::raise(signal::SIGTERM)?;
+        let item = poll_fn(|cx| Pin::new(&mut sig).poll_next(cx)).await;
+        assert_eq!(item, Some(()));
+        Ok(())
+    })
+}
+
+#[test]
+fn ctrl_c_completes_on_sigint() -> io::Result<()> {
+    // One test for both cases: they share SIGINT.
+    weft::run(async {
+        let interrupted = ctrl_c(); // installed now, before the first poll
+        signal::raise(signal::SIGINT)?;
+        interrupted.await
+    })?;
+
+    // Created outside a loop: installed when first polled.
+    let interrupted = ctrl_c();
+    weft::run(async {
+        let mut interrupted = std::pin::pin!(interrupted);
+        assert!(poll_fn(|cx| Poll::Ready(interrupted.as_mut().poll(cx).is_pending())).await);
+        signal::raise(signal::SIGINT)?;
+        interrupted.await
+    })
+}
+
+#[test]
+fn uncatchable_and_invalid_signals_are_refused() {
+    weft::run(async {
+        for signum in [
+            signal::SIGKILL,
+            19, /* SIGSTOP */
+            11, /* SIGSEGV */
+        ] {
+            let e = Signal::new(signum).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "signal {signum}");
+        }
+        assert!(Signal::new(0).is_err());
+        assert!(Signal::new(1000).is_err());
+    });
+}
+
+#[test]
+fn with_handle_on_a_bare_reactor() -> io::Result<()> {
+    let mut reactor = Reactor::new()?;
+    let mut sig = Signal::with_handle(signal::SIGHUP, &reactor.handle())?;
+    assert_eq!(reactor.sources(), 1);
+    let waker = Waker::from(Arc::new(Noop));
+    let mut cx = Context::from_waker(&waker);
+    assert!(sig.poll_recv(&mut cx).is_pending());
+    signal::raise(signal::SIGHUP)?;
+    assert_eq!(reactor.turn(Some(Duration::from_secs(10)))?, 1);
+    assert!(sig.poll_recv(&mut cx).is_ready());
+    assert!(sig.poll_recv(&mut cx).is_pending());
+    drop(sig);
+    assert_eq!(reactor.sources(), 0);
+    Ok(())
+}
+
+struct Noop;
+
+impl Wake for Noop {
+    fn wake(self: Arc<Self>) {}
+}
