@@ -488,7 +488,8 @@ impl Handle {
 
     /// Runs `callback` on the loop whenever the process receives `signum` (asyncio's
     /// `add_signal_handler`), replacing the loop's previous handler of it. Deliveries
-    /// between two runs coalesce. The process no longer dies of that signal.
+    /// between two runs coalesce. While the handler is set, the process does not die of
+    /// that signal.
     ///
     /// # Errors
     /// If `signum` cannot be handled (`SIGKILL`, `SIGSTOP`, ...).
@@ -516,7 +517,8 @@ impl Handle {
     }
 
     /// Removes the loop's handler of `signum` (asyncio's `remove_signal_handler`);
-    /// returns whether there was one. The process still ignores the signal.
+    /// returns whether there was one. With no other listener, the signal gets its
+    /// default effect back.
     ///
     /// # Panics
     /// Off the loop's thread.

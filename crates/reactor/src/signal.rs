@@ -26,14 +26,14 @@
 //!
 //! # Effect on the process
 //!
-//! Creating a `Signal` replaces the default disposition of that signal: from
-//! then on the process no longer dies (or stops) on it — the signal is only
-//! reported to the registered `Signal`s, as with asyncio's
-//! `add_signal_handler`. This stays so even after every `Signal` for it has
-//! been dropped: the handler is never uninstalled, and the signal is then
-//! simply ignored. A handler that was installed by other code before is kept
-//! and still called ("chained"). `SIGKILL`, `SIGSTOP`, `SIGILL`, `SIGFPE` and
-//! `SIGSEGV` cannot be handled this way.
+//! While a `Signal` for it exists, a signal no longer has its default effect
+//! (the process does not die or stop on it): it is only reported to the
+//! registered `Signal`s, as with asyncio's `add_signal_handler`. Once the last
+//! `Signal` for it is dropped, the signal gets its default effect back (as
+//! asyncio's `remove_signal_handler` restores it): a Ctrl+C outside any
+//! listener ends the program again. A handler that was installed by other code
+//! before is kept and still called ("chained"). `SIGKILL`, `SIGSTOP`,
+//! `SIGILL`, `SIGFPE` and `SIGSEGV` cannot be handled this way.
 //!
 //! # Examples
 //!
@@ -163,6 +163,23 @@ pub fn raise(signum: i32) -> io::Result<()> {
     signal_hook::low_level::raise(signum)
 }
 
+/// How many [`Signal`]s (on any loop) listen for `signum` right now. `weft::run` uses it
+/// to leave SIGINT to user code that listens for it, as `asyncio.run` does.
+///
+/// ```
+/// use weft_reactor::signal::{self, Signal};
+/// weft::run(async {
+///     let before = signal::listeners(signal::SIGUSR2);
+///     let _s = Signal::new(signal::SIGUSR2)?;
+///     assert_eq!(signal::listeners(signal::SIGUSR2), before + 1);
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn listeners(signum: i32) -> usize {
+    listeners::count(signum)
+}
+
 /// Makes the process exit at once, with `status`, on any later delivery of `signum`
 /// that finds `armed` set. The exit happens inside the signal handler (`_exit`: no
 /// destructors run), so it works even while the loop is busy or blocked — this is
@@ -195,8 +212,8 @@ pub fn exit_on_signal(
 /// `Signal` was created are not reported. `Signal` is also a
 /// [`Stream`] of `()` that never ends.
 ///
-/// Creating a `Signal` keeps the process from dying on that signal, for the
-/// rest of the process's life (see [Effect on the process](self#effect-on-the-process)).
+/// While a `Signal` for it exists, the process does not die of that signal (see
+/// [Effect on the process](self#effect-on-the-process)).
 ///
 /// A `Signal` belongs to the reactor it was registered with; if that reactor
 /// (its loop) is dropped, `recv` never completes.
@@ -294,9 +311,16 @@ impl Signal {
         }
         let (read, write) = UnixStream::pair()?;
         let pipe = Registered::with_handle(handle, read, Interest::READABLE)?;
+        listeners::observe(signum)?;
         // The write end moves into the handler's action; it is closed when the
         // action is unregistered (in `drop`), after any handler running it.
-        let id = signal_hook::low_level::pipe::register(signum, write)?;
+        let id = match signal_hook::low_level::pipe::register(signum, write) {
+            Ok(id) => id,
+            Err(e) => {
+                listeners::forget(signum);
+                return Err(e);
+            }
+        };
         Ok(Signal { signum, id, pipe })
     }
 
@@ -409,6 +433,65 @@ impl Drop for Signal {
         // Waits for handlers running this action to finish, then closes the
         // write end. The read end is deregistered and closed afterwards.
         signal_hook::low_level::unregister(self.id);
+        listeners::forget(self.signum);
+    }
+}
+
+/// How many `Signal`s listen to each signal number, and the flag that gives a signal
+/// its default effect back while none does (checked by an always-installed
+/// `signal-hook` action: when the flag is set, it performs the default action).
+mod listeners {
+    use std::io;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    struct Entry {
+        count: usize,
+        /// `Some` once the default-restoring action is installed for this signal.
+        unobserved: Option<Arc<AtomicBool>>,
+    }
+
+    fn table() -> &'static Mutex<std::collections::HashMap<i32, Entry>> {
+        static TABLE: OnceLock<Mutex<std::collections::HashMap<i32, Entry>>> = OnceLock::new();
+        TABLE.get_or_init(Default::default)
+    }
+
+    /// One more listener of `signum`: the signal's default effect is suspended.
+    pub(super) fn observe(signum: i32) -> io::Result<()> {
+        let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
+        let e = t.entry(signum).or_insert(Entry {
+            count: 0,
+            unobserved: None,
+        });
+        if e.unobserved.is_none() {
+            let flag = Arc::new(AtomicBool::new(false));
+            signal_hook::flag::register_conditional_default(signum, flag.clone())?;
+            e.unobserved = Some(flag);
+        }
+        e.count += 1;
+        if let Some(f) = &e.unobserved {
+            f.store(false, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// How many listen now.
+    pub(super) fn count(signum: i32) -> usize {
+        let t = table().lock().unwrap_or_else(|e| e.into_inner());
+        t.get(&signum).map_or(0, |e| e.count)
+    }
+
+    /// One listener fewer; the last one gives the signal its default effect back.
+    pub(super) fn forget(signum: i32) {
+        let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = t.get_mut(&signum) {
+            e.count = e.count.saturating_sub(1);
+            if e.count == 0 {
+                if let Some(f) = &e.unobserved {
+                    f.store(true, Ordering::SeqCst);
+                }
+            }
+        }
     }
 }
 

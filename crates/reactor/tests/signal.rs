@@ -91,21 +91,53 @@ fn deliveries_between_two_recvs_coalesce() -> io::Result<()> {
 }
 
 #[test]
-fn the_handler_outlives_its_signals() -> io::Result<()> {
+fn a_new_signal_does_not_report_earlier_deliveries() -> io::Result<()> {
     weft::run(async {
-        let sig = Signal::new(signal::SIGALRM)?;
+        // SIGWINCH's default effect is to be ignored: safe to raise with nobody listening.
+        let sig = Signal::new(signal::SIGWINCH)?;
         drop(sig);
-        // Nobody listens, yet the process does not die of SIGALRM.
-        signal::raise(signal::SIGALRM)?;
-        let mut sig = Signal::new(signal::SIGALRM)?;
+        signal::raise(signal::SIGWINCH)?;
+        let mut sig = Signal::new(signal::SIGWINCH)?;
         assert!(
             !ready_now(&mut sig).await,
             "earlier deliveries are not reported"
         );
-        signal::raise(signal::SIGALRM)?;
+        signal::raise(signal::SIGWINCH)?;
         sig.recv().await;
         Ok(())
     })
+}
+
+/// Runs in a child process (this test binary, re-executed): listens for SIGALRM,
+/// stops listening, raises it. The default effect must be back: the child dies of it.
+#[test]
+fn dropping_the_last_signal_gives_the_signal_its_default_effect_back() {
+    if std::env::var_os("WEFT_SIGNAL_CHILD").is_some() {
+        weft::run(async {
+            let sig = Signal::new(signal::SIGALRM).unwrap();
+            drop(sig);
+            signal::raise(signal::SIGALRM).unwrap();
+        });
+        // Not reached if the default effect (termination) is back.
+        std::process::exit(0);
+    }
+    use std::os::unix::process::ExitStatusExt;
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "dropping_the_last_signal_gives_the_signal_its_default_effect_back",
+            "--test-threads=1",
+        ])
+        .env("WEFT_SIGNAL_CHILD", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(signal::SIGALRM),
+        "child status: {status:?}"
+    );
 }
 
 #[test]

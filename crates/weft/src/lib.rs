@@ -70,8 +70,10 @@ pub mod coop {
 /// its `Drop` cleanup runs — then the loop is closed (every other task is cancelled the
 /// same way), `weft: interrupted (Ctrl+C)` is printed on stderr and the process exits
 /// with status 130, as a Python program ended by `KeyboardInterrupt` does. A second
-/// SIGINT, while that cleanup runs, ends the process at once (status 130). Outside
-/// `run`, once weft has installed its handler, a SIGINT ends the process at once too.
+/// SIGINT, while that cleanup runs, ends the process at once (status 130). Code that
+/// listens for SIGINT itself ([`signal::ctrl_c`], a SIGINT handler) gets it instead,
+/// as with `asyncio.run`. When `run` returns, Ctrl+C gets its default effect back
+/// (unless other code listens for it).
 ///
 /// # Panics
 /// If the loop cannot be created (the OS refused an epoll instance), if called from
@@ -86,7 +88,6 @@ pub mod coop {
 /// ```
 pub fn run<F: Future>(future: F) -> F::Output {
     let mut lp = EventLoop::new().expect("weft::run could not create an event loop");
-    let _active = ctrl_c::Active::enter();
     let out = lp.run_until_complete(async {
         // If the handler cannot be installed, Ctrl+C keeps its default effect.
         let mut sigint = reactor::signal::Signal::new(reactor::signal::SIGINT).ok();
@@ -96,7 +97,10 @@ pub fn run<F: Future>(future: F) -> F::Output {
                 return std::task::Poll::Ready(Some(v));
             }
             if let Some(s) = sigint.as_mut() {
-                if s.poll_recv(cx).is_ready() {
+                // User code listening for SIGINT itself (`ctrl_c()`, a SIGINT handler)
+                // gets it instead, as with `asyncio.run`.
+                let sigint_is_ours = reactor::signal::listeners(reactor::signal::SIGINT) == 1;
+                if s.poll_recv(cx).is_ready() && sigint_is_ours {
                     // A second Ctrl+C from now on ends the process at once.
                     ctrl_c::arm();
                     return std::task::Poll::Ready(None);
@@ -117,46 +121,22 @@ pub fn run<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// The second-Ctrl+C rule of [`run`]: a process-wide flag that makes SIGINT exit at
-/// once whenever no `run` is active or one was already interrupted.
+/// The second-Ctrl+C rule of [`run`]: once a run was interrupted, the next SIGINT exits
+/// the process at once, even while cleanup code blocks the loop.
 mod ctrl_c {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, OnceLock};
 
-    static ACTIVE: AtomicUsize = AtomicUsize::new(0);
-
-    fn armed() -> &'static Arc<AtomicBool> {
+    /// Makes the next SIGINT exit the process (status 130).
+    pub(super) fn arm() {
         static ARMED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-        ARMED.get_or_init(|| {
+        let armed = ARMED.get_or_init(|| {
             let flag = Arc::new(AtomicBool::new(false));
             let sigint = crate::reactor::signal::SIGINT;
             let _ = crate::reactor::signal::exit_on_signal(sigint, 130, flag.clone());
             flag
-        })
-    }
-
-    /// Makes the next SIGINT exit the process.
-    pub(super) fn arm() {
-        armed().store(true, Ordering::SeqCst);
-    }
-
-    /// One running `run`: while any is active and uninterrupted, SIGINT is theirs.
-    pub(super) struct Active;
-
-    impl Active {
-        pub(super) fn enter() -> Active {
-            ACTIVE.fetch_add(1, Ordering::SeqCst);
-            armed().store(false, Ordering::SeqCst);
-            Active
-        }
-    }
-
-    impl Drop for Active {
-        fn drop(&mut self) {
-            if ACTIVE.fetch_sub(1, Ordering::SeqCst) == 1 {
-                arm();
-            }
-        }
+        });
+        armed.store(true, Ordering::SeqCst);
     }
 }
 
