@@ -70,6 +70,7 @@ examples! {
     example_gather => "gather",
     example_producer_consumer => "producer_consumer",
     example_set_after => "set_after",
+    example_subprocess => "subprocess",
     example_sync_channels => "sync_channels",
     example_sync_events => "sync_events",
     example_sync_locks => "sync_locks",
@@ -77,8 +78,13 @@ examples! {
     example_task_exception => "task_exception",
     example_task_panic => "task_panic",
     example_taskgroup_fanout => "taskgroup_fanout",
+    example_tcp_echo_client => "tcp_echo_client",
+    example_tcp_echo_protocol => "tcp_echo_protocol",
+    example_tcp_echo_server => "tcp_echo_server",
     example_to_thread => "to_thread",
     example_tour => "tour",
+    example_udp_echo => "udp_echo",
+    example_unix_echo => "unix_echo",
     example_wait_for_timeout => "wait_for_timeout",
 }
 

@@ -36,8 +36,10 @@ mod group;
 mod handle;
 mod inject;
 mod introspect;
+mod protocol;
 mod report;
 mod shared;
+mod streams;
 mod sync;
 mod task;
 mod unix;
@@ -53,6 +55,15 @@ pub use group::{ChildFailure, ChildHandle, GroupClosed, TaskGroup, TaskGroupErro
 pub use handle::Handle;
 pub use introspect::{
     default_exception_handler, ExceptionContext, LoopMetrics, TaskInfo, TaskRef, TaskState,
+};
+pub use protocol::{
+    create_connection, create_server, create_server_on, create_unix_connection, create_unix_server,
+    Protocol, Transport,
+};
+pub use streams::{
+    open_connection, open_unix_connection, start_server, start_server_on, start_unix_server,
+    IncompleteReadError, LimitOverrunError, Server, StreamError, StreamReader, StreamWriter,
+    UnixServer,
 };
 pub use task::{all_tasks, current_task, spawn, Builder, Task};
 

@@ -147,6 +147,41 @@ pub mod signal {
     pub use weft_reactor::signal::*;
 }
 
+/// Networking (asyncio's streams, protocols and sockets): the sockets of
+/// `weft_reactor::net` ([`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream),
+/// [`UdpSocket`](net::UdpSocket), [`UnixListener`](net::UnixListener),
+/// [`UnixStream`](net::UnixStream)...), the streams API
+/// ([`open_connection`](net::open_connection), [`start_server`](net::start_server),
+/// [`StreamReader`](net::StreamReader), [`StreamWriter`](net::StreamWriter)) and the
+/// protocols API ([`Protocol`](net::Protocol), [`Transport`](net::Transport),
+/// [`create_server`](net::create_server), [`create_connection`](net::create_connection)).
+///
+/// ```
+/// use weft::net::{open_connection, start_server};
+///
+/// weft::run(async {
+///     let server = start_server("127.0.0.1:0", |mut reader, writer| async move {
+///         let line = reader.readline().await.unwrap();
+///         writer.write(&line);
+///     })
+///     .await?;
+///     let (mut reader, writer) = open_connection(server.local_addr()).await?;
+///     writer.write(b"echo\n");
+///     assert_eq!(reader.readline().await?, b"echo\n");
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub mod net {
+    pub use weft_executor::{
+        create_connection, create_server, create_server_on, create_unix_connection,
+        create_unix_server, open_connection, open_unix_connection, start_server, start_server_on,
+        start_unix_server, IncompleteReadError, LimitOverrunError, Protocol, Server, StreamError,
+        StreamReader, StreamWriter, Transport, UnixServer,
+    };
+    pub use weft_reactor::net::*;
+}
+
 /// Child processes (`weft_reactor::process`, asyncio's `create_subprocess_exec`):
 /// [`Command`](process::Command), [`Child`](process::Child).
 pub mod process {

@@ -1,0 +1,298 @@
+//! The buffered, non-blocking write side shared by
+//! [`StreamWriter`](super::StreamWriter) and [`Transport`](crate::Transport):
+//! asyncio's selector transport write path.
+//!
+//! A write on an empty buffer goes straight to the socket (one `write(2)`, no
+//! copy); only what the socket did not take is buffered. Whoever drives the
+//! connection (a flusher task for a `StreamWriter`, the connection driver for a
+//! `Transport`) flushes the buffer when the socket becomes writable, and is the only
+//! one waiting on the socket's write direction while the buffer is not empty. Flow
+//! control follows asyncio: writing is "paused" once the buffer grows above the
+//! high-water mark, and resumed once it drains to the low-water mark.
+
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use weft_reactor::net::{OwnedWriteHalf, SplitStream};
+
+/// asyncio's default high-water mark of a transport's write buffer: 64 KiB.
+pub(crate) const DEFAULT_HIGH_WATER: usize = 64 * 1024;
+/// asyncio's default low-water mark: a quarter of the high-water mark.
+pub(crate) const DEFAULT_LOW_WATER: usize = DEFAULT_HIGH_WATER / 4;
+
+/// What [`WriteCore::write`] did with the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wrote {
+    /// Nothing: the side is closing, closed, or failed; or the data was empty.
+    Ignored,
+    /// All of it went to the socket.
+    Sent,
+    /// Some or all was buffered; `first` if the buffer was empty before, so the
+    /// flusher has to start waiting for writability.
+    Buffered { first: bool },
+    /// The socket failed; the error is stored.
+    Failed,
+}
+
+/// The write half of a stream and its buffer.
+pub(crate) struct WriteCore<S: SplitStream> {
+    /// `None` once closed (or failed): dropping the half shuts down the writing side.
+    sock: Option<OwnedWriteHalf<S>>,
+    /// The unsent bytes are `buf[start..]`.
+    buf: Vec<u8>,
+    start: usize,
+    high: usize,
+    low: usize,
+    /// Above the high-water mark and not yet back to the low one.
+    paused: bool,
+    /// `close()` was called: no more writes; close once flushed.
+    pub(crate) closing: bool,
+    /// `write_eof()` was called: no more writes; shut down once flushed.
+    eof: bool,
+    eof_sent: bool,
+    /// The first failure of the socket; the side is dead.
+    error: Option<io::Error>,
+}
+
+impl<S: SplitStream> WriteCore<S> {
+    pub(crate) fn new(sock: OwnedWriteHalf<S>) -> WriteCore<S> {
+        WriteCore {
+            sock: Some(sock),
+            buf: Vec::new(),
+            start: 0,
+            high: DEFAULT_HIGH_WATER,
+            low: DEFAULT_LOW_WATER,
+            paused: false,
+            closing: false,
+            eof: false,
+            eof_sent: false,
+            error: None,
+        }
+    }
+
+    pub(crate) fn sock(&self) -> Option<&S> {
+        self.sock.as_ref().map(|s| s.as_ref())
+    }
+
+    pub(crate) fn buffered(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    pub(crate) fn paused(&self) -> bool {
+        self.paused
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing || self.error.is_some() || self.sock.is_none()
+    }
+
+    /// Closed and flushed (or failed): nothing more will be sent.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.sock.is_none()
+    }
+
+    pub(crate) fn error(&self) -> Option<io::Error> {
+        self.error.as_ref().map(copy_error)
+    }
+
+    pub(crate) fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    pub(crate) fn limits(&self) -> (usize, usize) {
+        (self.low, self.high)
+    }
+
+    /// Sets the water marks; pauses at once if the buffer is above the new high one.
+    /// Returns whether that paused.
+    pub(crate) fn set_limits(&mut self, high: usize, low: usize) -> bool {
+        assert!(
+            low <= high,
+            "the low-water mark ({low}) must not exceed the high-water mark ({high})"
+        );
+        self.high = high;
+        self.low = low;
+        self.maybe_pause()
+    }
+
+    fn maybe_pause(&mut self) -> bool {
+        if !self.paused && self.buffered() > self.high {
+            self.paused = true;
+            return true;
+        }
+        false
+    }
+
+    /// Writes `data`: straight to the socket if nothing is buffered (one `write(2)`,
+    /// which the reactor skips when the socket is known not to be writable), the
+    /// rest into the buffer.
+    pub(crate) fn write(&mut self, data: &[u8]) -> Wrote {
+        if data.is_empty() || self.closing || self.eof || self.error.is_some() {
+            return Wrote::Ignored;
+        }
+        let Some(sock) = &self.sock else {
+            return Wrote::Ignored;
+        };
+        let first = self.buffered() == 0;
+        let mut rest = data;
+        if first {
+            match sock.try_write(data) {
+                Ok(n) if n == data.len() => return Wrote::Sent,
+                Ok(n) => rest = &data[n..],
+                Err(e) if retry(&e) => {}
+                Err(e) => {
+                    self.fail(e);
+                    return Wrote::Failed;
+                }
+            }
+        }
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            // Most of the buffer was sent: move the rest to the front rather than
+            // grow.
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(rest);
+        self.maybe_pause();
+        Wrote::Buffered { first }
+    }
+
+    /// Writes the buffer out as the socket takes it. `Ready(Ok)` once it is empty,
+    /// `Pending` (the waker stored for writability) while the socket is full,
+    /// `Ready(Err)` if the socket failed (the error is also stored).
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.buffered() > 0 {
+            let Some(sock) = &self.sock else {
+                return Poll::Ready(Ok(()));
+            };
+            let ready = pin!(sock.writable()).poll(cx);
+            match ready {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => {
+                    self.fail(copy_error(&e));
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Ready(Ok(())) => {}
+            }
+            let Some(sock) = &self.sock else {
+                return Poll::Ready(Ok(()));
+            };
+            match sock.try_write(&self.buf[self.start..]) {
+                Ok(0) => {
+                    let e = io::Error::from(io::ErrorKind::WriteZero);
+                    self.fail(copy_error(&e));
+                    return Poll::Ready(Err(e));
+                }
+                Ok(n) => {
+                    self.start += n;
+                    if self.start == self.buf.len() {
+                        self.reset_buffer();
+                    }
+                    if self.paused && self.buffered() <= self.low {
+                        self.paused = false;
+                    }
+                }
+                Err(e) if retry(&e) => {}
+                Err(e) => {
+                    self.fail(copy_error(&e));
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// With the buffer empty: performs a pending `write_eof` or `close`.
+    pub(crate) fn finish_flushed(&mut self) {
+        if self.buffered() > 0 {
+            return;
+        }
+        if self.closing {
+            // Dropping the half shuts down the writing side.
+            self.sock = None;
+        } else if self.eof && !self.eof_sent {
+            self.eof_sent = true;
+            if let Some(sock) = &mut self.sock {
+                if let Err(e) = shutdown_write(sock) {
+                    self.fail(e);
+                }
+            }
+        }
+    }
+
+    /// `close()`: no more writes; the side closes once the buffer is flushed.
+    pub(crate) fn close(&mut self) {
+        self.closing = true;
+        self.finish_flushed();
+    }
+
+    /// `write_eof()`: no more writes; the writing side is shut down once the buffer
+    /// is flushed.
+    pub(crate) fn write_eof(&mut self) {
+        if self.closing || self.eof {
+            return;
+        }
+        self.eof = true;
+        self.finish_flushed();
+    }
+
+    /// Drops the buffer and the socket at once (`abort()`, or the connection is gone).
+    pub(crate) fn discard(&mut self) {
+        self.closing = true;
+        self.reset_buffer();
+        self.paused = false;
+        self.sock = None;
+    }
+
+    /// Drops the buffer (`abort()`); the socket goes when the driver ends.
+    pub(crate) fn discard_buffer(&mut self) {
+        self.closing = true;
+        self.reset_buffer();
+        self.paused = false;
+    }
+
+    /// The socket failed: keep the error, drop everything else.
+    fn fail(&mut self, e: io::Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        self.discard();
+    }
+
+    fn reset_buffer(&mut self) {
+        self.start = 0;
+        // A burst may have grown the buffer far beyond the marks: give that back.
+        if self.buf.capacity() > 4 * self.high.max(DEFAULT_HIGH_WATER) {
+            self.buf = Vec::new();
+        } else {
+            self.buf.clear();
+        }
+    }
+}
+
+/// `shutdown(SHUT_WR)`. The half's `shutdown` is an `async fn` that completes
+/// without waiting; it is polled once.
+pub(crate) fn shutdown_write<S: SplitStream>(sock: &mut OwnedWriteHalf<S>) -> io::Result<()> {
+    match pin!(sock.shutdown()).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r,
+        Poll::Pending => Ok(()),
+    }
+}
+
+/// Errors that only mean "try again".
+pub(crate) fn retry(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+/// A copy of an I/O error, to report one stored failure more than once.
+pub(crate) fn copy_error(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
