@@ -14,7 +14,7 @@ fn script(name: &str) -> PathBuf {
 #[test]
 fn a_python_asyncio_client_talks_to_a_weft_stream_server() {
     weft::run(async {
-        let server = weft::net::start_server("127.0.0.1:0", |mut r, mut w| async move {
+        let server = weft::net::start_server("127.0.0.1:0", |mut r, w| async move {
             // Echo lines upper-cased until EOF, then say goodbye and close.
             loop {
                 let line = r.readline().await.expect("read");
@@ -26,7 +26,7 @@ fn a_python_asyncio_client_talks_to_a_weft_stream_server() {
             }
             w.write(b"bye");
             w.close();
-            w.wait_closed().await;
+            w.wait_closed().await.expect("closed cleanly");
         })
         .await
         .expect("the server starts");
@@ -65,7 +65,7 @@ fn a_weft_client_talks_to_a_python_asyncio_server() {
         .expect("the server prints its port");
     let port: u16 = first.trim().parse().expect("a port number");
     let replies = weft::run(async move {
-        let (mut r, mut w) = weft::net::open_connection(("127.0.0.1", port))
+        let (mut r, w) = weft::net::open_connection(("127.0.0.1", port))
             .await
             .expect("connect");
         let mut replies = Vec::new();
