@@ -1145,7 +1145,7 @@ where
 /// this returns.
 ///
 /// Returns the [`Transport`]; the protocol is owned by the connection's driver
-/// (see the [module documentation](self)): keep what you need to see of it in
+/// (see [`Protocol`]): keep what you need to see of it in
 /// shared state. As in asyncio, `TCP_NODELAY` is set.
 ///
 /// # Errors

@@ -52,8 +52,7 @@
 use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
-use std::sync::{Arc, OnceLock};
-use std::task::{ready, Context, Poll, Wake, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 use mio::event::Source;
 use mio::Interest;
@@ -119,13 +118,7 @@ stream_source!(mio::net::UnixStream);
 /// A waker that does nothing, for the `try_*` operations: they look at the
 /// readiness without waiting for it.
 fn noop_waker() -> &'static Waker {
-    struct Noop;
-    impl Wake for Noop {
-        fn wake(self: Arc<Self>) {}
-        fn wake_by_ref(self: &Arc<Self>) {}
-    }
-    static NOOP: OnceLock<Waker> = OnceLock::new();
-    NOOP.get_or_init(|| Waker::from(Arc::new(Noop)))
+    Waker::noop()
 }
 
 fn would_block() -> io::Error {
