@@ -376,11 +376,6 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Core>>) -> R) -> R {
     CURRENT.with(|c| f(c.borrow().as_ref()))
 }
 
-/// Whether loop `id` runs on this thread.
-pub(crate) fn is_current(id: u64) -> bool {
-    CURRENT.with(|c| c.borrow().as_ref().is_some_and(|c| c.shared.id == id))
-}
-
 /// Runs `f` with loop `id`'s core if this thread runs or owns it.
 pub(crate) fn with_core<R>(id: u64, f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
     let running = CURRENT.with(|c| c.borrow().as_ref().filter(|c| c.shared.id == id).cloned());

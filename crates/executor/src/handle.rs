@@ -231,11 +231,19 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        // On the loop's own thread the task goes straight to the ready queue.
-        if core_::with_core(self.shared.id, |_| ()).is_some() {
-            self.with_core(|core| task::spawn_local(core, future, name, location))
-        } else {
-            task::spawn_remote(&self.shared, future, name, location)
+        // On the loop's own thread the task goes straight to the ready queue (one
+        // lookup; the future comes back out of the slot when this thread has no core).
+        let mut slot = Some((future, name));
+        let local = core_::with_core(self.shared.id, |core| {
+            let (future, name) = slot.take().expect("taken once");
+            task::spawn_local(core, future, name, location)
+        });
+        match (local, slot) {
+            (Some(task), _) => task,
+            (None, Some((future, name))) => {
+                task::spawn_remote(&self.shared, future, name, location)
+            }
+            (None, None) => unreachable!("the slot is only emptied by a local spawn"),
         }
     }
 

@@ -86,10 +86,18 @@ impl Shared {
 
 impl Schedule for Shared {
     fn schedule(&self, f: Box<dyn FnOnce() + Send>) {
-        if core_::is_current(self.id) {
-            core_::with_current(|c| c.map(|core| core.push(Runnable::Boxed(f))));
-        } else if self.inject(Injected::Boxed(f)).is_err() {
-            tracing::debug!("a callback was scheduled on a closed loop and dropped");
+        // One thread-local lookup: push locally, or get the (still `Send`) job back.
+        let remote = core_::with_current(|c| match c {
+            Some(core) if core.shared.id == self.id => {
+                core.push(Runnable::Boxed(f));
+                None
+            }
+            _ => Some(f),
+        });
+        if let Some(f) = remote {
+            if self.inject(Injected::Boxed(f)).is_err() {
+                tracing::debug!("a callback was scheduled on a closed loop and dropped");
+            }
         }
     }
 }
