@@ -163,8 +163,8 @@ pub fn raise(signum: i32) -> io::Result<()> {
     signal_hook::low_level::raise(signum)
 }
 
-/// How many [`Signal`]s (on any loop) listen for `signum` right now. `weft::run` uses it
-/// to leave SIGINT to user code that listens for it, as `asyncio.run` does.
+/// How many [`Signal`]s (on any loop) listen for `signum` right now, not counting
+/// [unclaimed](Signal::unclaimed) ones.
 ///
 /// ```
 /// use weft_reactor::signal::{self, Signal};
@@ -237,6 +237,9 @@ pub struct Signal {
     signum: i32,
     id: SigId,
     pipe: Registered<UnixStream>,
+    /// `Some(key)` for an [`unclaimed`](Signal::unclaimed) listener: its key in the
+    /// listeners table, which also holds a second descriptor of its pipe.
+    unclaimed: Option<u64>,
 }
 
 impl Signal {
@@ -303,25 +306,89 @@ impl Signal {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn with_handle(signum: i32, handle: &Handle) -> io::Result<Signal> {
+        Signal::register(signum, handle, false)
+    }
+
+    /// Starts listening, on the current event loop, for the deliveries of `signum`
+    /// that no other `Signal` listens for: a delivery that finds a plain [`Signal`]
+    /// for `signum` (on any loop) belongs to it and is not reported here.
+    ///
+    /// This is how `weft::run` gives Ctrl+C its asyncio meaning (cancel the main
+    /// future) while leaving SIGINT to user code that listens for it. The decision is
+    /// taken for the moment of delivery: a delivery that arrived while a plain listener
+    /// existed stays claimed even if that listener is gone by the time this stream is
+    /// polled, and one that arrived before the first plain listener appeared is still
+    /// reported. Unclaimed listeners do not count in [`listeners`].
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Signal::new).
+    ///
+    /// # Panics
+    ///
+    /// Outside of an event loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    /// use weft_reactor::signal::{self, Signal};
+    ///
+    /// weft::run(async {
+    ///     let mut fallback = Signal::unclaimed(signal::SIGUSR1)?;
+    ///     {
+    ///         let mut listener = Signal::new(signal::SIGUSR1)?;
+    ///         signal::raise(signal::SIGUSR1)?;
+    ///         listener.recv().await; // the listener's delivery...
+    ///     }
+    ///     // ...is not the fallback's, even now that the listener is gone.
+    ///     assert!(poll_fn(|cx| Poll::Ready(fallback.poll_recv(cx).is_pending())).await);
+    ///     signal::raise(signal::SIGUSR1)?; // nobody else listens: the fallback's
+    ///     fallback.recv().await;
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn unclaimed(signum: i32) -> io::Result<Signal> {
+        Signal::register(signum, &Handle::current(), true)
+    }
+
+    fn register(signum: i32, handle: &Handle, unclaimed: bool) -> io::Result<Signal> {
         if signal_hook::consts::FORBIDDEN.contains(&signum) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("signal {signum} cannot be handled"),
             ));
         }
-        let (read, write) = UnixStream::pair()?;
-        let pipe = Registered::with_handle(handle, read, Interest::READABLE)?;
-        listeners::observe(signum)?;
+        let (read, write) = std::os::unix::net::UnixStream::pair()?;
+        read.set_nonblocking(true)?;
+        write.set_nonblocking(true)?;
+        // A second descriptor of the read end, for the listeners table to drain
+        // (see `listeners`): only unclaimed listeners need one.
+        let second = if unclaimed {
+            Some(read.try_clone()?)
+        } else {
+            None
+        };
+        let pipe = Registered::with_handle(handle, UnixStream::from_std(read), Interest::READABLE)?;
+        let key = listeners::observe(signum, second)?;
         // The write end moves into the handler's action; it is closed when the
         // action is unregistered (in `drop`), after any handler running it.
         let id = match signal_hook::low_level::pipe::register(signum, write) {
             Ok(id) => id,
             Err(e) => {
-                listeners::forget(signum);
+                listeners::forget(signum, key);
                 return Err(e);
             }
         };
-        Ok(Signal { signum, id, pipe })
+        Ok(Signal {
+            signum,
+            id,
+            pipe,
+            unclaimed: key,
+        })
     }
 
     /// The signal number this stream reports.
@@ -397,27 +464,18 @@ impl Signal {
 
     /// [`poll_recv`](Signal::poll_recv), reporting a dead reactor as an error.
     pub(crate) fn poll_recv_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut buf = [0u8; 64];
         loop {
             let ready = match self.pipe.poll_ready(cx, Direction::Read) {
                 Poll::Ready(Ok(ready)) => ready,
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
                 Poll::Pending => return Poll::Pending,
             };
-            let mut delivered = false;
-            loop {
-                match self.pipe.get_ref().read(&mut buf) {
-                    Ok(0) => {
-                        // Only possible if the handler's end were closed, which
-                        // happens after we unregister, in `drop`.
-                        return Poll::Ready(Err(io::Error::other("signal pipe closed")));
-                    }
-                    Ok(_) => delivered = true,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) => return Poll::Ready(Err(e)),
-                }
-            }
+            let delivered = match self.unclaimed {
+                None => drain(&mut self.pipe.get_ref())?,
+                // Drained under the table's lock, so that what is in the pipe is
+                // attributed to the right listeners (see `listeners`).
+                Some(key) => listeners::take_unclaimed(self.signum, key, &mut self.pipe.get_ref())?,
+            };
             // Drained: a delivery from now on writes a new byte, hence a new
             // edge, which `clear_ready` keeps (its tick is newer).
             self.pipe.clear_ready(ready);
@@ -428,68 +486,167 @@ impl Signal {
     }
 }
 
+/// Reads `pipe` until it would block: whether it held at least one byte (a delivery).
+fn drain(mut pipe: impl Read) -> io::Result<bool> {
+    let mut buf = [0u8; 64];
+    let mut delivered = false;
+    loop {
+        match pipe.read(&mut buf) {
+            // Only possible if the handler's end were closed, which happens after the
+            // action is unregistered, in `drop`.
+            Ok(0) => return Err(io::Error::other("signal pipe closed")),
+            Ok(_) => delivered = true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(delivered),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Drop for Signal {
     fn drop(&mut self) {
         // Waits for handlers running this action to finish, then closes the
         // write end. The read end is deregistered and closed afterwards.
         signal_hook::low_level::unregister(self.id);
-        listeners::forget(self.signum);
+        listeners::forget(self.signum, self.unclaimed);
     }
 }
 
-/// How many `Signal`s listen to each signal number, and the flag that gives a signal
-/// its default effect back while none does (checked by an always-installed
-/// `signal-hook` action: when the flag is set, it performs the default action).
+/// Who listens to each signal number: how many plain `Signal`s, the unclaimed ones,
+/// and the flag that gives a signal its default effect back while nobody listens
+/// (checked by an always-installed `signal-hook` action: when the flag is set, it
+/// performs the default action).
+///
+/// Unclaimed listeners get only the deliveries that found no plain listener. The
+/// handler cannot decide that (it runs in a signal context and writes to every pipe),
+/// so the decision is made here, at the two moments it can change, under this table's
+/// lock: when the first plain listener appears, bytes already in an unclaimed pipe were
+/// unclaimed deliveries (the listener is marked `owed`); when the last plain listener
+/// goes away, bytes in an unclaimed pipe were claimed deliveries (they are drained).
+/// An unclaimed listener drains its pipe under the same lock ([`take_unclaimed`]).
 mod listeners {
     use std::io;
+    use std::mem::MaybeUninit;
+    use std::os::unix::net::UnixStream;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex, OnceLock};
+    use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+    #[derive(Default)]
+    struct Table {
+        signals: std::collections::HashMap<i32, Entry>,
+        next_key: u64,
+    }
+
+    #[derive(Default)]
     struct Entry {
-        count: usize,
+        /// Plain listeners.
+        plain: usize,
+        unclaimed: Vec<Unclaimed>,
         /// `Some` once the default-restoring action is installed for this signal.
         unobserved: Option<Arc<AtomicBool>>,
     }
 
-    fn table() -> &'static Mutex<std::collections::HashMap<i32, Entry>> {
-        static TABLE: OnceLock<Mutex<std::collections::HashMap<i32, Entry>>> = OnceLock::new();
-        TABLE.get_or_init(Default::default)
+    struct Unclaimed {
+        key: u64,
+        /// A second descriptor of the listener's read end.
+        pipe: UnixStream,
+        /// The pipe held an unclaimed delivery when a plain listener appeared.
+        owed: bool,
     }
 
-    /// One more listener of `signum`: the signal's default effect is suspended.
-    pub(super) fn observe(signum: i32) -> io::Result<()> {
-        let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
-        let e = t.entry(signum).or_insert(Entry {
-            count: 0,
-            unobserved: None,
-        });
+    fn table() -> MutexGuard<'static, Table> {
+        static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
+        let table = TABLE.get_or_init(Default::default);
+        table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One more listener of `signum` (an unclaimed one if `second` is its pipe's second
+    /// descriptor, which then gets a key): the signal's default effect is suspended.
+    pub(super) fn observe(signum: i32, second: Option<UnixStream>) -> io::Result<Option<u64>> {
+        let mut t = table();
+        let t = &mut *t;
+        let e = t.signals.entry(signum).or_default();
         if e.unobserved.is_none() {
             let flag = Arc::new(AtomicBool::new(false));
             signal_hook::flag::register_conditional_default(signum, flag.clone())?;
             e.unobserved = Some(flag);
         }
-        e.count += 1;
+        let key = match second {
+            Some(pipe) => {
+                t.next_key += 1;
+                e.unclaimed.push(Unclaimed {
+                    key: t.next_key,
+                    pipe,
+                    owed: false,
+                });
+                Some(t.next_key)
+            }
+            None => {
+                if e.plain == 0 {
+                    for u in &mut e.unclaimed {
+                        // Peeked, not drained: draining could make the pending epoll
+                        // event vanish, and the listener would not wake for its due.
+                        let mut byte = [MaybeUninit::uninit()];
+                        if matches!(socket2::SockRef::from(&u.pipe).peek(&mut byte), Ok(1)) {
+                            u.owed = true;
+                        }
+                    }
+                }
+                e.plain += 1;
+                None
+            }
+        };
         if let Some(f) = &e.unobserved {
             f.store(false, Ordering::SeqCst);
         }
-        Ok(())
+        Ok(key)
     }
 
-    /// How many listen now.
+    /// How many plain listeners there are now.
     pub(super) fn count(signum: i32) -> usize {
-        let t = table().lock().unwrap_or_else(|e| e.into_inner());
-        t.get(&signum).map_or(0, |e| e.count)
+        table().signals.get(&signum).map_or(0, |e| e.plain)
     }
 
-    /// One listener fewer; the last one gives the signal its default effect back.
-    pub(super) fn forget(signum: i32) {
-        let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = t.get_mut(&signum) {
-            e.count = e.count.saturating_sub(1);
-            if e.count == 0 {
-                if let Some(f) = &e.unobserved {
-                    f.store(true, Ordering::SeqCst);
+    /// Drains the pipe of unclaimed listener `key`: whether it has an unclaimed
+    /// delivery to report.
+    pub(super) fn take_unclaimed(signum: i32, key: u64, pipe: impl io::Read) -> io::Result<bool> {
+        let mut t = table();
+        let delivered = super::drain(pipe)?;
+        let Some(e) = t.signals.get_mut(&signum) else {
+            return Ok(false);
+        };
+        let plain = e.plain;
+        let Some(u) = e.unclaimed.iter_mut().find(|u| u.key == key) else {
+            return Ok(false);
+        };
+        let due = u.owed || (delivered && plain == 0);
+        u.owed = false;
+        Ok(due)
+    }
+
+    /// One listener fewer (the unclaimed one `key`, or a plain one); the last one
+    /// gives the signal its default effect back.
+    pub(super) fn forget(signum: i32, key: Option<u64>) {
+        let mut t = table();
+        let Some(e) = t.signals.get_mut(&signum) else {
+            return;
+        };
+        match key {
+            Some(key) => e.unclaimed.retain(|u| u.key != key),
+            None => {
+                e.plain = e.plain.saturating_sub(1);
+                if e.plain == 0 {
+                    // What the unclaimed pipes hold now was delivered while a plain
+                    // listener existed. (Owed ones keep theirs: they will wake for it.)
+                    for u in e.unclaimed.iter().filter(|u| !u.owed) {
+                        let _ = super::drain(&u.pipe);
+                    }
                 }
+            }
+        }
+        if e.plain == 0 && e.unclaimed.is_empty() {
+            if let Some(f) = &e.unobserved {
+                f.store(true, Ordering::SeqCst);
             }
         }
     }

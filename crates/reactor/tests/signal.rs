@@ -210,3 +210,68 @@ struct Noop;
 impl Wake for Noop {
     fn wake(self: Arc<Self>) {}
 }
+
+/// SIGURG: ignored by default, so raising it with nobody listening is harmless.
+const SIGURG: i32 = Sig::URG.as_raw();
+
+#[test]
+fn unclaimed_listeners_get_only_deliveries_nobody_else_listened_for() -> io::Result<()> {
+    weft::run(async {
+        let mut fallback = Signal::unclaimed(SIGURG)?;
+        // Nobody else listens: the delivery is the fallback's.
+        signal::raise(SIGURG)?;
+        fallback.recv().await;
+
+        // Delivered while a plain listener exists: claimed, even once it is gone.
+        let mut plain = Signal::new(SIGURG)?;
+        assert_eq!(signal::listeners(SIGURG), 1, "unclaimed ones do not count");
+        signal::raise(SIGURG)?;
+        plain.recv().await;
+        assert!(!ready_now(&mut fallback).await);
+        signal::raise(SIGURG)?;
+        drop(plain); // before anyone polled that delivery
+        assert!(!ready_now(&mut fallback).await);
+
+        // Delivered before a plain listener appeared: still the fallback's.
+        signal::raise(SIGURG)?;
+        let mut plain = Signal::new(SIGURG)?;
+        fallback.recv().await;
+        assert!(!ready_now(&mut plain).await, "nor is it the new listener's");
+        drop(plain);
+
+        // And again unclaimed once the plain listener is gone.
+        signal::raise(SIGURG)?;
+        fallback.recv().await;
+        Ok(())
+    })
+}
+
+/// The race behind a CI failure: test A's `ctrl_c()` got a SIGINT and was dropped
+/// before another thread's `weft::run` polled its own SIGINT watcher, which then took
+/// the delivery for a Ctrl+C nobody handled and exited the test process with 130.
+#[test]
+fn a_sigint_claimed_on_one_loop_does_not_interrupt_a_run_on_another() -> io::Result<()> {
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (started_tx, started_rx) = mpsc::channel();
+    let other = thread::spawn(move || {
+        weft::run(async move {
+            started_tx.send(()).unwrap();
+            // Blocks this loop (on purpose) while the other one gets and handles SIGINT.
+            go_rx.recv().unwrap();
+            // A few turns: the loop now sees the delivery in its watcher's pipe.
+            for _ in 0..3 {
+                weft::yield_now().await;
+            }
+        })
+    });
+    started_rx.recv().unwrap(); // its SIGINT watcher is installed
+    weft::run(async {
+        let interrupted = ctrl_c();
+        signal::raise(signal::SIGINT)?;
+        interrupted.await
+    })?;
+    // The `ctrl_c()` listener is gone; only now does the other loop run again.
+    go_tx.send(()).unwrap();
+    other.join().unwrap();
+    Ok(())
+}

@@ -90,17 +90,16 @@ pub fn run<F: Future>(future: F) -> F::Output {
     let mut lp = EventLoop::new().expect("weft::run could not create an event loop");
     let out = lp.run_until_complete(async {
         // If the handler cannot be installed, Ctrl+C keeps its default effect.
-        let mut sigint = reactor::signal::Signal::new(reactor::signal::SIGINT).ok();
+        // Unclaimed: a SIGINT that user code listens for (`ctrl_c()`, a SIGINT handler,
+        // on any loop) is theirs, as with `asyncio.run`.
+        let mut sigint = reactor::signal::Signal::unclaimed(reactor::signal::SIGINT).ok();
         let mut future = std::pin::pin!(future);
         std::future::poll_fn(|cx| {
             if let std::task::Poll::Ready(v) = future.as_mut().poll(cx) {
                 return std::task::Poll::Ready(Some(v));
             }
             if let Some(s) = sigint.as_mut() {
-                // User code listening for SIGINT itself (`ctrl_c()`, a SIGINT handler)
-                // gets it instead, as with `asyncio.run`.
-                let sigint_is_ours = reactor::signal::listeners(reactor::signal::SIGINT) == 1;
-                if s.poll_recv(cx).is_ready() && sigint_is_ours {
+                if s.poll_recv(cx).is_ready() {
                     // A second Ctrl+C from now on ends the process at once.
                     ctrl_c::arm();
                     return std::task::Poll::Ready(None);
