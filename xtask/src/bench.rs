@@ -7,26 +7,43 @@ use crate::util::{banner, target_dir, workspace_root, Cmd, Result};
 
 /// Help for `cargo xtask bench --help`.
 pub const HELP: &str = "\
-Run the weft-vs-peers comparison benchmarks (crates/bench, bench `compare`).
+Run the weft-vs-peers benchmarks of crates/bench: `compare` (in-process
+scenarios, weft against tokio) and `tcp_echo` (echo servers in their own
+processes, driven by a load client in another).
 
-The bench writes a Markdown report to target/bench-report.md. Without
---quick, the report is then copied into docs/benchmarks.md between the
-`<!-- bench:begin -->` and `<!-- bench:end -->` markers (the file is created
-if missing).
+Each bench writes a Markdown report to target/. Without --quick, the reports
+are copied into docs/benchmarks.md: `compare`'s between the
+`<!-- bench:begin -->` and `<!-- bench:end -->` markers, `tcp_echo`'s between
+`<!-- tcp-echo:begin -->` and `<!-- tcp-echo:end -->` (the file is created if
+missing).
 
 USAGE:
     cargo xtask bench [--quick] [SCENARIO..]
 
 OPTIONS:
     --quick      Short correctness-oriented run; docs/benchmarks.md is left alone
-    SCENARIO..   Run only these scenarios (default: all)
+    SCENARIO..   Run only these `compare` scenarios, and `tcp_echo` only if it
+                 is named (default: everything)
     -h, --help   Print this help
 ";
 
-/// Marker opening the generated section of docs/benchmarks.md.
-const BEGIN: &str = "<!-- bench:begin -->";
-/// Marker closing the generated section of docs/benchmarks.md.
-const END: &str = "<!-- bench:end -->";
+/// The markers around one bench's generated section of docs/benchmarks.md.
+#[derive(Clone, Copy)]
+struct Markers {
+    begin: &'static str,
+    end: &'static str,
+}
+
+/// `compare`'s section.
+const COMPARE: Markers = Markers {
+    begin: "<!-- bench:begin -->",
+    end: "<!-- bench:end -->",
+};
+/// `tcp_echo`'s section.
+const TCP_ECHO: Markers = Markers {
+    begin: "<!-- tcp-echo:begin -->",
+    end: "<!-- tcp-echo:end -->",
+};
 
 /// Entry point of `cargo xtask bench ARGS..`.
 pub fn run(args: &[String]) -> Result<()> {
@@ -48,19 +65,44 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
 
+    let tcp = scenarios.is_empty() || scenarios.contains(&"tcp_echo");
+    let compare: Vec<&str> = scenarios
+        .iter()
+        .copied()
+        .filter(|s| *s != "tcp_echo")
+        .collect();
+    if scenarios.is_empty() || !compare.is_empty() {
+        run_bench("compare", &compare, quick, COMPARE)?;
+    }
+    if tcp {
+        run_bench("tcp_echo", &[], quick, TCP_ECHO)?;
+    }
+    if !scenarios.is_empty() && !quick {
+        println!(
+            "note: only {} ran, so the published section now covers just those; \
+             run `cargo xtask bench` without scenarios for the full table",
+            scenarios.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Runs bench `name` of weft-bench and, unless `quick`, publishes its report between
+/// `markers` in docs/benchmarks.md.
+fn run_bench(name: &str, scenarios: &[&str], quick: bool, markers: Markers) -> Result<()> {
     // Absolute path: cargo runs bench binaries from the package directory.
-    let report = target_dir().join("bench-report.md");
+    let report = target_dir().join(format!("bench-report-{name}.md"));
     // Never publish a stale report if the bench fails to write a new one.
     if report.exists() {
         fs::remove_file(&report)
             .map_err(|err| format!("cannot remove old {}: {err}", report.display()))?;
     }
 
-    let mut cmd = Cmd::cargo().args(["bench", "-p", "weft-bench", "--bench", "compare", "--"]);
+    let mut cmd = Cmd::cargo().args(["bench", "-p", "weft-bench", "--bench", name, "--"]);
     if quick {
         cmd = cmd.arg("--quick");
     }
-    let cmd = cmd.args(&scenarios).arg("--markdown").arg(&report);
+    let cmd = cmd.args(scenarios).arg("--markdown").arg(&report);
     banner("bench", &cmd.display());
     cmd.run()?;
 
@@ -77,26 +119,24 @@ pub fn run(args: &[String]) -> Result<()> {
     }
 
     let doc = workspace_root().join("docs/benchmarks.md");
-    publish(&doc, &text)?;
-    println!("updated {} (between {BEGIN} and {END})", doc.display());
-    if !scenarios.is_empty() {
-        println!(
-            "note: only {} ran, so the published section now covers just those; \
-             run `cargo xtask bench` without scenarios for the full table",
-            scenarios.join(", ")
-        );
-    }
+    publish(&doc, &text, markers)?;
+    println!(
+        "updated {} (between {} and {})",
+        doc.display(),
+        markers.begin,
+        markers.end
+    );
     Ok(())
 }
 
 /// Writes `report` into the marked section of the Markdown file `doc`.
-fn publish(doc: &Path, report: &str) -> Result<()> {
+fn publish(doc: &Path, report: &str, markers: Markers) -> Result<()> {
     let old = match fs::read_to_string(doc) {
         Ok(text) => Some(text),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => return Err(format!("cannot read {}: {err}", doc.display())),
     };
-    let new = splice(old.as_deref(), report)
+    let new = splice(old.as_deref(), report, markers)
         .map_err(|err| format!("cannot update {}: {err}", doc.display()))?;
     if let Some(dir) = doc.parent() {
         fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
@@ -108,8 +148,9 @@ fn publish(doc: &Path, report: &str) -> Result<()> {
 ///
 /// A missing document becomes a heading plus the markers; a document without
 /// the markers gets them appended at the end.
-fn splice(doc: Option<&str>, report: &str) -> Result<String> {
-    let section = format!("{BEGIN}\n{}\n{END}", report.trim());
+fn splice(doc: Option<&str>, report: &str, markers: Markers) -> Result<String> {
+    let Markers { begin, end } = markers;
+    let section = format!("{begin}\n{}\n{end}", report.trim());
     let Some(doc) = doc else {
         return Ok(format!(
             "# Benchmarks\n\n\
@@ -117,18 +158,16 @@ fn splice(doc: Option<&str>, report: &str) -> Result<String> {
              {section}\n"
         ));
     };
-    match (doc.find(BEGIN), doc.find(END)) {
-        (Some(begin), Some(end)) if begin < end => Ok(format!(
-            "{}{section}{}",
-            &doc[..begin],
-            &doc[end + END.len()..]
-        )),
+    match (doc.find(begin), doc.find(end)) {
+        (Some(at), Some(to)) if at < to => {
+            Ok(format!("{}{section}{}", &doc[..at], &doc[to + end.len()..]))
+        }
         (None, None) => {
             let sep = if doc.ends_with('\n') { "\n" } else { "\n\n" };
             Ok(format!("{doc}{sep}{section}\n"))
         }
         _ => Err(format!(
-            "the markers are incomplete or out of order; expected `{BEGIN}` before `{END}`"
+            "the markers are incomplete or out of order; expected `{begin}` before `{end}`"
         )),
     }
 }
@@ -139,7 +178,7 @@ mod tests {
 
     #[test]
     fn creates_missing_doc() {
-        let doc = splice(None, "| a | 1 |\n").unwrap();
+        let doc = splice(None, "| a | 1 |\n", COMPARE).unwrap();
         assert!(doc.starts_with("# Benchmarks\n"));
         assert!(doc.ends_with("<!-- bench:begin -->\n| a | 1 |\n<!-- bench:end -->\n"));
     }
@@ -148,7 +187,7 @@ mod tests {
     fn replaces_between_markers() {
         let doc = "# B\n\nintro\n<!-- bench:begin -->\nold\n<!-- bench:end -->\nafter\n";
         assert_eq!(
-            splice(Some(doc), "new").unwrap(),
+            splice(Some(doc), "new", COMPARE).unwrap(),
             "# B\n\nintro\n<!-- bench:begin -->\nnew\n<!-- bench:end -->\nafter\n"
         );
     }
@@ -156,14 +195,30 @@ mod tests {
     #[test]
     fn appends_markers_when_absent() {
         assert_eq!(
-            splice(Some("# B\n"), "new").unwrap(),
+            splice(Some("# B\n"), "new", COMPARE).unwrap(),
             "# B\n\n<!-- bench:begin -->\nnew\n<!-- bench:end -->\n"
         );
     }
 
     #[test]
     fn rejects_broken_markers() {
-        assert!(splice(Some("<!-- bench:end --> <!-- bench:begin -->"), "x").is_err());
-        assert!(splice(Some("<!-- bench:begin -->"), "x").is_err());
+        assert!(splice(
+            Some("<!-- bench:end --> <!-- bench:begin -->"),
+            "x",
+            COMPARE
+        )
+        .is_err());
+        assert!(splice(Some("<!-- bench:begin -->"), "x", COMPARE).is_err());
+    }
+
+    #[test]
+    fn sections_are_independent() {
+        let doc = "<!-- bench:begin -->\na\n<!-- bench:end -->\n";
+        let doc = splice(Some(doc), "t", TCP_ECHO).unwrap();
+        let doc = splice(Some(&doc), "b", COMPARE).unwrap();
+        assert_eq!(
+            doc,
+            "<!-- bench:begin -->\nb\n<!-- bench:end -->\n\n<!-- tcp-echo:begin -->\nt\n<!-- tcp-echo:end -->\n"
+        );
     }
 }

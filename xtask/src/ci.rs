@@ -137,6 +137,8 @@ static STEPS: &[Step] = &[
                 "weft-bench",
                 "--bench",
                 "compare",
+                "--bench",
+                "tcp_echo",
                 "--",
                 "--quick",
             ])

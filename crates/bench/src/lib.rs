@@ -33,4 +33,4 @@ pub use args::{Args, ArgsError};
 pub use report::{fmt_duration, Report, Row};
 pub use rng::XorShift64;
 pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
-pub use sys::{cpu_time, MachineInfo};
+pub use sys::{cpu_time, flag_value, pin_to_cpu, process_cpu, MachineInfo};

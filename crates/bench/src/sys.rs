@@ -143,3 +143,58 @@ fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
     let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
     (!s.is_empty()).then_some(s)
 }
+
+/// The value following `flag` in `args` (`--cpu 1` gives `Some("1")`).
+///
+/// ```
+/// let args = ["--cpu".to_string(), "1".to_string()];
+/// assert_eq!(weft_bench::flag_value(&args, "--cpu").as_deref(), Some("1"));
+/// assert_eq!(weft_bench::flag_value(&args, "--secs"), None);
+/// ```
+pub fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    let at = args.iter().position(|a| a == flag)?;
+    args.get(at + 1).cloned()
+}
+
+/// Pins the calling process (its current thread, and threads it starts later) to the
+/// CPU numbered `cpu`.
+///
+/// # Errors
+/// If `cpu` is not a number, or the OS refuses (no such CPU, not allowed).
+///
+/// ```
+/// // CPU 0 always exists.
+/// weft_bench::pin_to_cpu("0").unwrap();
+/// assert!(weft_bench::pin_to_cpu("zero").is_err());
+/// ```
+pub fn pin_to_cpu(cpu: &str) -> std::io::Result<()> {
+    let n: usize = cpu.parse().map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("CPU {cpu:?}: {e}"),
+        )
+    })?;
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(n);
+    rustix::thread::sched_setaffinity(None, &set)?;
+    Ok(())
+}
+
+/// User and system CPU time used so far by process `pid` (all its threads), from
+/// `/proc/PID/stat`, at the kernel's tick resolution (usually 10 ms). `None` if the
+/// process is gone or this is not Linux.
+///
+/// ```
+/// let (user, system) = weft_bench::process_cpu(std::process::id()).unwrap();
+/// assert!(user + system < std::time::Duration::from_secs(3600));
+/// ```
+pub fn process_cpu(pid: u32) -> Option<(Duration, Duration)> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let hz = rustix::param::clock_ticks_per_second().max(1);
+    let ticks = |t: u64| Duration::from_nanos(t * 1_000_000_000 / hz);
+    Some((ticks(utime), ticks(stime)))
+}

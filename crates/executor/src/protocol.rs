@@ -47,15 +47,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::io;
 use std::net::ToSocketAddrs;
 use std::path::Path;
-use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use weft_futures::coop;
 use weft_reactor::net::{
     OwnedReadHalf, SplitStream, TcpListener, TcpStream, UnixListener, UnixStream,
 };
@@ -826,67 +824,58 @@ where
                 }
                 continue;
             }
-            // Flush what is buffered; then a pending `write_eof` or `close`.
-            let flushed = {
-                let mut core = sh.core.borrow_mut();
-                match core.poll_flush(cx) {
-                    Poll::Ready(Ok(())) => {
-                        core.finish_flushed();
-                        Ok(core.closing)
-                    }
-                    Poll::Ready(Err(_)) => Err(core.take_error()),
-                    Poll::Pending => Ok(false),
-                }
-            };
-            match flushed {
-                Err(e) => finish!(e),
-                Ok(true) => finish!(None),
-                Ok(false) => {}
-            }
-            let failed = sh.core.borrow_mut().take_error();
-            if let Some(e) = failed {
-                // A write from a callback failed.
-                finish!(Some(e));
-            }
-            if sh.core.borrow().paused() != *told_paused {
-                continue; // the flush resumed writing
-            }
-            // Read, unless paused, closing or at end of stream.
-            let closing = sh.core.borrow().closing;
-            if sh.reading_paused.get() || closing || *eof {
-                return Poll::Pending;
-            }
-            let Poll::Ready(progress) = coop::poll_proceed(cx) else {
-                return Poll::Pending;
-            };
-            let outcome = {
-                let Some(half) = read.as_ref() else {
-                    return Poll::Pending;
-                };
-                match pin!(half.readable()).poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Err(e)) => Err(e),
-                    Poll::Ready(Ok(())) => match half.try_read(buf) {
-                        Err(e)
-                            if e.kind() == io::ErrorKind::WouldBlock
-                                || e.kind() == io::ErrorKind::Interrupted =>
-                        {
-                            continue
+            // Flush what is buffered; then a pending `write_eof` or `close`. (Nothing to
+            // do in the common case: writes from callbacks go straight to the socket.)
+            if sh.core.borrow().needs_flush() {
+                let flushed = {
+                    let mut core = sh.core.borrow_mut();
+                    match core.poll_flush(cx) {
+                        Poll::Ready(Ok(())) => {
+                            core.finish_flushed();
+                            Ok(core.closing)
                         }
-                        other => other,
-                    },
+                        Poll::Ready(Err(_)) => Err(core.take_error()),
+                        Poll::Pending => Ok(false),
+                    }
+                };
+                match flushed {
+                    Err(e) => finish!(e),
+                    Ok(true) => finish!(None),
+                    Ok(false) => {}
                 }
+                let failed = sh.core.borrow_mut().take_error();
+                if let Some(e) = failed {
+                    // A write from a callback failed.
+                    finish!(Some(e));
+                }
+                if sh.core.borrow().paused() != *told_paused {
+                    continue; // the flush resumed writing
+                }
+                if sh.core.borrow().closing {
+                    return Poll::Pending;
+                }
+            }
+            // Read, unless paused or at end of stream.
+            if sh.reading_paused.get() || *eof {
+                return Poll::Pending;
+            }
+            let Some(half) = read.as_ref() else {
+                return Poll::Pending;
+            };
+            // One readiness check and one `read(2)`; spends the coop budget.
+            let outcome = match half.poll_read(cx, buf) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Poll::Ready(outcome) => outcome,
             };
             match outcome {
                 Ok(0) => {
-                    progress.made_progress();
                     *eof = true;
                     if !proto.eof_received() {
                         transport.close();
                     }
                 }
                 Ok(n) => {
-                    progress.made_progress();
                     proto.data_received(&buf[..n]);
                 }
                 Err(e) => finish!(Some(e)),

@@ -1,12 +1,10 @@
 //! [`StreamReader`] and the errors of its reads.
 
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::io;
-use std::pin::pin;
 use std::task::{ready, Context, Poll};
 
-use weft_futures::coop;
 use weft_reactor::net::{OwnedReadHalf, SplitStream, TcpStream};
 
 /// The size of the read buffer when it is first needed.
@@ -597,23 +595,19 @@ impl<S: SplitStream> StreamReader<S> {
     /// One `read(2)` into the buffer once the socket is readable: `Ok(n)` bytes were
     /// added, `Ok(0)` is end of stream.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        // A reader that always has data must still let the loop run.
-        let progress = ready!(coop::poll_proceed(cx));
+        self.make_room();
         loop {
-            ready!(pin!(self.half.readable()).poll(cx))?;
-            self.make_room();
-            match self.half.try_read(&mut self.buf[self.end..]) {
+            // One readiness check and one `read(2)`. It spends the coop budget: a
+            // reader that always has data must still let the loop run.
+            match ready!(self.half.poll_read(cx, &mut self.buf[self.end..])) {
                 Ok(n) => {
-                    progress.made_progress();
                     self.end += n;
                     if n == 0 {
                         self.eof = true;
                     }
                     return Poll::Ready(Ok(n));
                 }
-                Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        || e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Poll::Ready(Err(e)),
             }
         }

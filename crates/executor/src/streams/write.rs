@@ -80,6 +80,12 @@ impl<S: SplitStream> WriteCore<S> {
         self.buf.len() - self.start
     }
 
+    /// Whether the driver has anything to do on the writing side: bytes to flush, a
+    /// `close` or `write_eof` to carry out, or an error to report.
+    pub(crate) fn needs_flush(&self) -> bool {
+        self.buffered() > 0 || self.closing || (self.eof && !self.eof_sent) || self.error.is_some()
+    }
+
     pub(crate) fn paused(&self) -> bool {
         self.paused
     }

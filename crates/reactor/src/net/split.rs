@@ -315,6 +315,36 @@ macro_rules! read_half_methods {
         pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
             self.stream.evented().try_read(buf)
         }
+
+        /// Polls for a read into `buf`: `Ready(Ok(n))` once `n` bytes (0 at end of
+        /// stream) were read, `Pending` with the waker stored while nothing can be read.
+        /// What `read` does, for hand-written futures and drivers; it also spends the
+        /// task's [cooperative budget](weft_futures::coop).
+        ///
+        /// # Errors
+        ///
+        /// The error of `read(2)`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::future::poll_fn;
+        /// use weft_reactor::net::UnixStream;
+        ///
+        /// weft::run(async {
+        ///     let (mut a, mut b) = UnixStream::pair()?;
+        #[doc = concat!("    let (rd, _wr) = a.", $split, "();")]
+        ///     b.write_all(b"hi").await?;
+        ///     let mut buf = [0; 8];
+        ///     let n = poll_fn(|cx| rd.poll_read(cx, &mut buf)).await?;
+        ///     assert_eq!(&buf[..n], b"hi");
+        ///     Ok::<(), std::io::Error>(())
+        /// })?;
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+            poll_read(&*self.stream, cx, buf)
+        }
     };
 }
 
