@@ -21,16 +21,20 @@ async fn main() {
 
     println!("-- mpsc, bounded to 2, two producers");
     let (tx, mut rx) = mpsc::channel(2);
+    let start = std::time::Instant::now();
     let producers: Vec<_> = ["left", "right"]
         .into_iter()
         .enumerate()
         .map(|(p, name)| {
             let tx = tx.clone();
             weft::spawn(async move {
-                for i in 0..3 {
-                    // 40 ms and 70 ms apart: no two sends share a deadline.
-                    weft::sleep(Duration::from_millis(40 + 30 * p as u64)).await;
-                    tx.send(format!("{name} #{i}"))
+                for i in 1..=3u64 {
+                    // Every 40 ms and every 70 ms from one start: no two sends share a
+                    // deadline, and deadlines (not delays) keep the order on a busy
+                    // machine.
+                    let every = Duration::from_millis(40 + 30 * p as u64);
+                    weft::sleep_until(start + every * i as u32).await;
+                    tx.send(format!("{name} #{}", i - 1))
                         .await
                         .expect("the receiver is alive");
                 }

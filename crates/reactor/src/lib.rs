@@ -78,3 +78,10 @@ pub mod net;
 pub mod pipe;
 pub mod process;
 pub mod signal;
+
+/// The readiness state of a source, for the loom models (`tests/loom_state.rs`) only.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::state::{SourceState, ERROR, READABLE, WRITABLE};
+}

@@ -14,18 +14,28 @@
 //! [`Registration`]: crate::Registration
 
 use std::io;
-use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+
+// loom's atomics and mutex under `--cfg loom`, so that `tests/loom_state.rs` models
+// this very code.
+#[cfg(loom)]
+use loom::sync::{atomic::AtomicUsize, Mutex, MutexGuard};
+#[cfg(not(loom))]
+use std::sync::{atomic::AtomicUsize, Mutex, MutexGuard, PoisonError};
 
 use crate::ready::{Direction, Ready};
 
-pub(crate) const READABLE: usize = 1 << 0;
-pub(crate) const WRITABLE: usize = 1 << 1;
-pub(crate) const READ_CLOSED: usize = 1 << 2;
-pub(crate) const WRITE_CLOSED: usize = 1 << 3;
-pub(crate) const ERROR: usize = 1 << 4;
+/// The source is readable.
+pub const READABLE: usize = 1 << 0;
+/// The source is writable.
+pub const WRITABLE: usize = 1 << 1;
+/// The peer closed its writing side (final).
+pub const READ_CLOSED: usize = 1 << 2;
+/// The writing side is closed (final).
+pub const WRITE_CLOSED: usize = 1 << 3;
+/// The source is in error (satisfies both directions).
+pub const ERROR: usize = 1 << 4;
 const SHUTDOWN: usize = 1 << 5;
 
 /// All readiness bits an event can carry.
@@ -38,7 +48,14 @@ const FLAGS_MASK: usize = (1 << TICK_SHIFT) - 1;
 /// Locks a waker slot, ignoring poisoning: a slot only ever holds an
 /// `Option<Waker>`, which a panic cannot leave half-updated.
 fn lock(slot: &Mutex<Option<Waker>>) -> MutexGuard<'_, Option<Waker>> {
-    slot.lock().unwrap_or_else(PoisonError::into_inner)
+    #[cfg(loom)]
+    {
+        slot.lock().unwrap()
+    }
+    #[cfg(not(loom))]
+    {
+        slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// The error returned to waiters once the reactor has been dropped.
@@ -47,7 +64,7 @@ pub(crate) fn shutdown_error() -> io::Error {
 }
 
 /// Readiness and wakers of one registered source.
-pub(crate) struct SourceState {
+pub struct SourceState {
     generation: usize,
     readiness: AtomicUsize,
     reader: Mutex<Option<Waker>>,
@@ -55,7 +72,8 @@ pub(crate) struct SourceState {
 }
 
 impl SourceState {
-    pub(crate) fn new(generation: usize) -> SourceState {
+    /// A state with no readiness and no waiters.
+    pub fn new(generation: usize) -> SourceState {
         SourceState {
             generation,
             readiness: AtomicUsize::new(0),
@@ -65,7 +83,7 @@ impl SourceState {
     }
 
     /// The generation this state was registered with (see [`crate::token`]).
-    pub(crate) fn generation(&self) -> usize {
+    pub fn generation(&self) -> usize {
         self.generation
     }
 
@@ -78,7 +96,7 @@ impl SourceState {
 
     /// Records an event carrying `bits` and moves the wakers it satisfies
     /// into `wakers`; the caller wakes them once its locks are released.
-    pub(crate) fn dispatch(&self, bits: usize, wakers: &mut Vec<Waker>) {
+    pub fn dispatch(&self, bits: usize, wakers: &mut Vec<Waker>) {
         let bits = bits & READY_MASK;
         // The closure always returns `Some`, so this cannot fail.
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |cur| {
@@ -96,7 +114,7 @@ impl SourceState {
 
     /// Marks the source as orphaned by its reactor and moves both wakers into
     /// `wakers`.
-    pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
+    pub fn shutdown(&self, wakers: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
         for dir in [Direction::Read, Direction::Write] {
             if let Some(waker) = lock(self.slot(dir)).take() {
@@ -115,11 +133,9 @@ impl SourceState {
         (bits != 0).then(|| Ok(Ready::new(bits, cur >> TICK_SHIFT)))
     }
 
-    pub(crate) fn poll_ready(
-        &self,
-        cx: &mut Context<'_>,
-        dir: Direction,
-    ) -> Poll<io::Result<Ready>> {
+    /// The readiness in `dir` if there is some; else stores the waker (unless the
+    /// stored one would wake the same task) and looks once more.
+    pub fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<Ready>> {
         if let Some(ready) = self.ready(dir) {
             return Poll::Ready(ready);
         }
@@ -139,7 +155,8 @@ impl SourceState {
         }
     }
 
-    pub(crate) fn clear_ready(&self, ready: Ready) {
+    /// Clears the bits of `ready`, unless an event newer than it has arrived.
+    pub fn clear_ready(&self, ready: Ready) {
         let clear = ready.bits() & READY_MASK & !FINAL;
         // Returning `None` (a newer tick, or nothing to clear) is not an error.
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |cur| {
