@@ -38,14 +38,7 @@ fn schedstat_cpu() -> Option<Duration> {
 }
 
 fn stat_cpu() -> Option<Duration> {
-    let text = fs::read_to_string("/proc/self/stat").ok()?;
-    // Field 2 (comm) may contain spaces; fields 14 and 15 count from after its ')'.
-    let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // `rest` starts at field 3, so field N is fields[N - 3].
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 10))
+    process_cpu(std::process::id()).map(|(user, system)| user + system)
 }
 
 /// The machine a report was made on.
@@ -190,8 +183,10 @@ pub fn pin_to_cpu(cpu: &str) -> std::io::Result<()> {
 /// ```
 pub fn process_cpu(pid: u32) -> Option<(Duration, Duration)> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 2 (comm) may contain spaces; fields 14 and 15 count from after its ')'.
     let rest = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3, so field N is fields[N - 3].
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     let hz = rustix::param::clock_ticks_per_second().max(1);
