@@ -195,6 +195,28 @@ impl Registration {
         self.state.poll_ready(cx, dir)
     }
 
+    /// The readiness in `dir` if there is some, without storing a waker: a task
+    /// waiting in `dir` stays the one that is woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft_reactor::{Direction, Interest, Reactor, Registration};
+    ///
+    /// let mut reactor = Reactor::new()?;
+    /// let (mut a, _b) = mio::net::UnixStream::pair()?;
+    /// let reg = Registration::with_handle(&reactor.handle(), &mut a, Interest::READABLE | Interest::WRITABLE)?;
+    /// assert!(reg.peek_ready(Direction::Write).is_none()); // no event yet
+    /// reactor.turn(Some(Duration::ZERO))?;
+    /// assert!(reg.peek_ready(Direction::Write).is_some());
+    /// assert!(reg.peek_ready(Direction::Read).is_none());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn peek_ready(&self, dir: Direction) -> Option<io::Result<Ready>> {
+        self.state.ready(dir)
+    }
+
     /// Clears the readiness observed in `ready`, typically after an I/O call
     /// returned `WouldBlock`.
     ///

@@ -123,8 +123,8 @@ impl SourceState {
         }
     }
 
-    /// The current readiness in `dir`, if any.
-    fn ready(&self, dir: Direction) -> Option<io::Result<Ready>> {
+    /// The current readiness in `dir`, if any; the waker slot is left alone.
+    pub fn ready(&self, dir: Direction) -> Option<io::Result<Ready>> {
         let cur = self.readiness.load(Acquire);
         if cur & SHUTDOWN != 0 {
             return Some(Err(shutdown_error()));

@@ -52,7 +52,7 @@
 use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{ready, Context, Poll};
 
 use mio::event::Source;
 use mio::Interest;
@@ -114,12 +114,6 @@ macro_rules! stream_source {
 stream_source!(mio::net::TcpStream);
 #[cfg(unix)]
 stream_source!(mio::net::UnixStream);
-
-/// A waker that does nothing, for the `try_*` operations: they look at the
-/// readiness without waiting for it.
-fn noop_waker() -> &'static Waker {
-    Waker::noop()
-}
 
 fn would_block() -> io::Error {
     io::ErrorKind::WouldBlock.into()
@@ -236,20 +230,18 @@ impl<S: Source> Evented<S> {
     /// One attempt of `f`, only if the source is known to be ready in `dir`;
     /// `WouldBlock` otherwise, without a syscall.
     ///
-    /// Looking at the readiness goes through `poll_ready`, which, when the
-    /// source is not ready, stores the no-op waker in the slot of `dir`: a
-    /// task waiting in that direction at the same time would not be woken.
-    /// Waiting in one direction from two tasks is unsupported anyway (one
-    /// slot per direction), and the public docs say so.
+    /// The waker slot of `dir` is not touched: a task waiting in that
+    /// direction stays registered and is woken by the next event, so a
+    /// `try_*` call from elsewhere (a timer callback) cannot steal its wake-up.
     pub(crate) fn try_op<R>(
         &self,
         dir: Direction,
         f: impl FnOnce(&S) -> io::Result<R>,
         drained: impl FnOnce(&R) -> bool,
     ) -> io::Result<R> {
-        let ready = match self.poll_ready(&mut Context::from_waker(noop_waker()), dir) {
-            Poll::Ready(ready) => ready?,
-            Poll::Pending => return Err(would_block()),
+        let ready = match self.registration.peek_ready(dir) {
+            Some(ready) => ready?,
+            None => return Err(would_block()),
         };
         self.settle(ready, f(&self.source), drained)
             .unwrap_or_else(|| Err(would_block()))

@@ -830,8 +830,8 @@ impl TcpStream {
     /// Reads without waiting: one `read(2)` if the stream is known to be
     /// readable, else [`WouldBlock`](io::ErrorKind::WouldBlock) at once.
     ///
-    /// Do not call it while another task waits on the reading side of this
-    /// stream: that task might then miss its wake-up.
+    /// A task waiting on the reading side meanwhile stays registered: this
+    /// call does not take its wake-up.
     ///
     /// # Errors
     ///
@@ -859,8 +859,8 @@ impl TcpStream {
     /// Writes without waiting: one `write(2)` if the stream is known to be
     /// writable, else [`WouldBlock`](io::ErrorKind::WouldBlock) at once.
     ///
-    /// Do not call it while another task waits on the writing side of this
-    /// stream: that task might then miss its wake-up.
+    /// A task waiting on the writing side meanwhile stays registered: this
+    /// call does not take its wake-up.
     ///
     /// # Errors
     ///
