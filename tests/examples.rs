@@ -86,6 +86,9 @@ examples! {
     example_udp_echo => "udp_echo",
     example_unix_echo => "unix_echo",
     example_wait_for_timeout => "wait_for_timeout",
+    example_ws_client => "ws_client",
+    example_ws_periodic => "ws_periodic",
+    example_ws_server => "ws_server",
 }
 
 /// In debug mode, SIGQUIT prints the task dump on stderr (`debug_mode` raises it).
@@ -110,7 +113,15 @@ fn debug_mode_prints_the_task_dump_on_sigquit() {
 
 /// Examples pinned by a test file of their own, because they need more than a plain
 /// run (they wait for signals, or for a peer).
-const PINNED_ELSEWHERE: &[(&str, &str)] = &[("ctrl_c", "tests/ctrl_c.rs")];
+const PINNED_ELSEWHERE: &[(&str, &str)] = &[
+    ("ctrl_c", "tests/ctrl_c.rs"),
+    ("ws_chat", "tests/ws_chat_browser.rs"),
+    ("ws_echo_server", "tests/ws_echo_server.rs"),
+    (
+        "autobahn_client",
+        "xtask/src/autobahn.rs (cargo xtask autobahn)",
+    ),
+];
 
 /// Every `examples/*.rs` file has a test above (or one of its own, listed in
 /// `PINNED_ELSEWHERE`), and every test has its example.

@@ -12,6 +12,7 @@
 //! | `weft-futures` | [`Promise`], timers ([`time`]), [`gather()`], [`wait_for`] |
 //! | `weft-executor` | [`EventLoop`], [`Handle`], [`spawn`], [`Task`] |
 //! | `weft-sync` | [`sync`]: `Lock`, `Event`, `Condition`, `Semaphore`, `Queue`, channels |
+//! | `weft-ws` | [`ws`]: WebSocket `serve`, `connect`, `WebSocket` (over tungstenite) |
 //!
 //! ```
 //! use std::time::Duration;
@@ -49,6 +50,10 @@ pub use weft_macros::{main, test};
 /// asyncio's synchronization primitives, queues and channels (`weft-sync`): they work
 /// under any executor.
 pub use weft_sync as sync;
+
+/// WebSocket server and client (`weft-ws`): Python websockets' `serve`, `connect`,
+/// `send`, `recv`, `ConnectionClosed`.
+pub use weft_ws as ws;
 
 /// I/O readiness: the reactor layer (`weft-reactor`).
 pub use weft_reactor as reactor;
