@@ -8,13 +8,16 @@ use crate::util::{banner, target_dir, workspace_root, Cmd, Result};
 /// Help for `cargo xtask bench --help`.
 pub const HELP: &str = "\
 Run the weft-vs-peers benchmarks of crates/bench: `compare` (in-process
-scenarios, weft against tokio) and `tcp_echo` (echo servers in their own
-processes, driven by a load client in another).
+scenarios, weft against tokio), `tcp_echo` (TCP echo servers in their own
+processes, driven by a load client in another) and `ws_echo` (the same for
+WebSocket servers: weft, tokio-tungstenite, Python websockets; the Python
+peers need the venv of `cargo xtask peers`).
 
 Each bench writes a Markdown report to target/. Without --quick, the reports
 are copied into docs/benchmarks.md: `compare`'s between the
 `<!-- bench:begin -->` and `<!-- bench:end -->` markers, `tcp_echo`'s between
-`<!-- tcp-echo:begin -->` and `<!-- tcp-echo:end -->` (the file is created if
+`<!-- tcp-echo:begin -->` and `<!-- tcp-echo:end -->`, `ws_echo`'s between
+`<!-- ws-echo:begin -->` and `<!-- ws-echo:end -->` (the file is created if
 missing).
 
 USAGE:
@@ -22,8 +25,8 @@ USAGE:
 
 OPTIONS:
     --quick      Short correctness-oriented run; docs/benchmarks.md is left alone
-    SCENARIO..   Run only these `compare` scenarios, and `tcp_echo` only if it
-                 is named (default: everything)
+    SCENARIO..   Run only these `compare` scenarios, and `tcp_echo` and
+                 `ws_echo` only if named (default: everything)
     -h, --help   Print this help
 ";
 
@@ -45,6 +48,16 @@ const TCP_ECHO: Markers = Markers {
     end: "<!-- tcp-echo:end -->",
 };
 
+/// `ws_echo`'s section.
+const WS_ECHO: Markers = Markers {
+    begin: "<!-- ws-echo:begin -->",
+    end: "<!-- ws-echo:end -->",
+};
+
+/// The benches that run whole, only when named (or when no scenario is), each with
+/// its section of docs/benchmarks.md; every other scenario name is `compare`'s.
+const WHOLE: [(&str, Markers); 2] = [("tcp_echo", TCP_ECHO), ("ws_echo", WS_ECHO)];
+
 /// Entry point of `cargo xtask bench ARGS..`.
 pub fn run(args: &[String]) -> Result<()> {
     let mut quick = false;
@@ -65,17 +78,18 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
 
-    let tcp = scenarios.is_empty() || scenarios.contains(&"tcp_echo");
     let compare: Vec<&str> = scenarios
         .iter()
         .copied()
-        .filter(|s| *s != "tcp_echo")
+        .filter(|s| WHOLE.iter().all(|(name, _)| s != name))
         .collect();
     if scenarios.is_empty() || !compare.is_empty() {
         run_bench("compare", &compare, quick, COMPARE)?;
     }
-    if tcp {
-        run_bench("tcp_echo", &[], quick, TCP_ECHO)?;
+    for (name, markers) in WHOLE {
+        if scenarios.is_empty() || scenarios.contains(&name) {
+            run_bench(name, &[], quick, markers)?;
+        }
     }
     if !scenarios.is_empty() && !quick {
         println!(
@@ -220,5 +234,10 @@ mod tests {
             doc,
             "<!-- bench:begin -->\nb\n<!-- bench:end -->\n\n<!-- tcp-echo:begin -->\nt\n<!-- tcp-echo:end -->\n"
         );
+        let doc = splice(Some(&doc), "w", WS_ECHO).unwrap();
+        let doc = splice(Some(&doc), "t2", TCP_ECHO).unwrap();
+        assert!(doc.ends_with(
+            "<!-- tcp-echo:begin -->\nt2\n<!-- tcp-echo:end -->\n\n<!-- ws-echo:begin -->\nw\n<!-- ws-echo:end -->\n"
+        ));
     }
 }

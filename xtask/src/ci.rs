@@ -84,6 +84,14 @@ static STEPS: &[Step] = &[
         }),
     },
     Step {
+        name: "peers",
+        action: Action::Custom {
+            shown: "cargo xtask peers  (Python venv target/weft-py for the WebSocket \
+                    interop and browser tests)",
+            run: || crate::peers::ensure_venv().map(drop),
+        },
+    },
+    Step {
         name: "test",
         // Benches are left out: the bench target is `harness = false` and is
         // exercised by `bench-smoke`. INSTA_UPDATE=no + CI=true make snapshot
@@ -139,10 +147,20 @@ static STEPS: &[Step] = &[
                 "compare",
                 "--bench",
                 "tcp_echo",
+                "--bench",
+                "ws_echo",
                 "--",
                 "--quick",
             ])
         }),
+    },
+    Step {
+        name: "autobahn",
+        action: Action::Custom {
+            shown: "cargo xtask autobahn --no-publish  (Autobahn|Testsuite cases 1-10, weft-ws \
+                    as server and as client; 0 FAILED required)",
+            run: || crate::autobahn::run(&["--no-publish".to_owned()]),
+        },
     },
 ];
 
@@ -562,9 +580,9 @@ mod tests {
         assert_eq!(names(&[]).unwrap().len(), STEPS.len());
         assert_eq!(
             names(&["--from", "valgrind"]).unwrap(),
-            ["valgrind", "bench-smoke"]
+            ["valgrind", "bench-smoke", "autobahn"]
         );
-        assert_eq!(names(&["--from=bench-smoke"]).unwrap(), ["bench-smoke"]);
+        assert_eq!(names(&["--from=autobahn"]).unwrap(), ["autobahn"]);
         assert_eq!(names(&["--only", "test,fmt"]).unwrap(), ["fmt", "test"]);
         assert_eq!(
             names(&["--only", "loom", "--only", "fmt"]).unwrap(),

@@ -5,8 +5,10 @@
 
 #![forbid(unsafe_code)]
 
+mod autobahn;
 mod bench;
 mod ci;
+mod peers;
 mod util;
 
 use std::process::ExitCode;
@@ -21,12 +23,17 @@ USAGE:
     cargo xtask <COMMAND> [OPTIONS]
 
 COMMANDS:
-    ci      Run the CI gate (fmt, clippy, test, doctest, rustdoc, loom,
-            valgrind, bench-smoke) with a timing table;
+    ci      Run the CI gate (fmt, clippy, peers, test, doctest, rustdoc, loom,
+            valgrind, bench-smoke, autobahn) with a timing table;
             --from STEP / --only STEP[,STEP..] rerun parts
+    autobahn
+            Run the Autobahn|Testsuite (WebSocket conformance) against weft-ws
+            [--quick] [--server-only|--client-only]; full runs publish the
+            summary to docs/conformance.md
     bench   Run the comparison benchmarks [--quick] [SCENARIO..] and publish
             the report to docs/benchmarks.md (not with --quick)
     docs    Build the API docs with warnings denied and print where to open them
+    peers   Build the Python venv of the WebSocket peers in target/weft-py
     help    Print this help, or `help COMMAND` for a command's help
 
 Run `cargo xtask COMMAND --help` for details; `.ci/run` is `cargo xtask ci`
@@ -55,7 +62,9 @@ fn main() -> ExitCode {
     let result = match command {
         "-h" | "--help" | "help" => help(rest.first().map(String::as_str)),
         "ci" => ci::run(rest),
+        "autobahn" => autobahn::run(rest),
         "bench" => bench::run(rest),
+        "peers" => peers::run(rest),
         "docs" => docs(rest),
         other => {
             eprint!("{HELP}");
@@ -77,8 +86,10 @@ fn help(command: Option<&str>) -> Result<()> {
     match command {
         None => print!("{HELP}"),
         Some("ci") => ci::print_help(),
+        Some("autobahn") => print!("{}", autobahn::HELP),
         Some("bench") => print!("{}", bench::HELP),
         Some("docs") => print!("{DOCS_HELP}"),
+        Some("peers") => print!("{}", peers::HELP),
         Some(other) => return Err(format!("unknown command `{other}`")),
     }
     Ok(())
