@@ -43,7 +43,7 @@ impl Default for Config {
             close_timeout: Duration::from_secs(10),
             open_timeout: Some(Duration::from_secs(10)),
             write_limit: 32 * 1024,
-            read_buffer: 4096,
+            read_buffer: 1024,
             max_request_size: 8 * 1024,
         }
     }
@@ -162,7 +162,10 @@ impl Config {
     }
 
     /// The read buffer allocated per connection, in bytes; it grows for a bigger
-    /// frame. Small keeps idle connections small. Default 4 KiB.
+    /// frame. tungstenite zero-fills up to this much before every read, so small is
+    /// cheap for small messages and keeps idle connections small; bigger messages
+    /// are read ahead in one syscall anyway (into a buffer that exists only while
+    /// they come). Default 1 KiB.
     ///
     /// ```
     /// let config = weft_ws::Config::new().read_buffer(64 * 1024);

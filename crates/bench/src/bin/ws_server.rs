@@ -97,7 +97,7 @@ fn announce(addr: SocketAddr) {
 /// TCP_NODELAY on accepted sockets, as the tokio-tungstenite style, asyncio and the
 /// load client have it; no keepalive pings, as the Python peer (the load client
 /// does not answer pings; tungstenite sends none). Otherwise weft-ws's defaults
-/// (Python websockets' limits, a 4 KiB read buffer).
+/// (Python websockets' limits, a 1 KiB read buffer).
 fn weft_server(addr: SocketAddr) -> io::Result<()> {
     use weft::reactor::net::{ListenOptions, TcpListener};
     weft::run(async move {

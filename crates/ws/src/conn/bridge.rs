@@ -22,8 +22,8 @@ const STASH: usize = 64 * 1024;
 
 /// Bytes read past what tungstenite asked for.
 ///
-/// tungstenite reads at most its read buffer's size (4 KiB by default) per call, so
-/// a 16 KiB frame would take five `recv`s. Once a read fills tungstenite's slice
+/// tungstenite reads at most its read buffer's size (1 KiB by default) per call, so
+/// a 16 KiB frame would take seventeen `recv`s. Once a read fills tungstenite's slice
 /// (big frames are coming), reads become vectored: tungstenite's slice, then this
 /// stash, and the next calls are served from the stash without a syscall. The stash
 /// is freed as soon as a read no longer reaches it, so idle and small-message
@@ -74,7 +74,7 @@ impl Read for Bridge<'_, '_> {
         let stash = &mut *self.stash;
         if !stash.big {
             let n = poll_to_io(Pin::new(&mut *self.io).poll_read(cx, buf))?;
-            stash.big = n == buf.len() && n >= 1024;
+            stash.big = n == buf.len();
             return Ok(n);
         }
         if stash.buf.is_empty() {
