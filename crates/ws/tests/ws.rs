@@ -453,3 +453,35 @@ async fn a_keepalive_read_does_not_steal_the_wakeup_of_close() {
     );
     assert_eq!(ws.close_reason().and_then(|e| e.close_code()), Some(1000));
 }
+
+/// `Server::close` sends 1001; a peer that never answers (a weft client nobody
+/// reads, keepalive off) is given `close_timeout`, then its connection ends as
+/// abnormal (1006) and `wait_closed` returns. Virtual time.
+#[weft::test(start_paused = true)]
+async fn server_close_gives_up_on_a_peer_that_never_answers() {
+    let seen: Rc<RefCell<Option<Error>>> = Rc::default();
+    let s = seen.clone();
+    let options = ServeOptions::new().config(Config::new().close_timeout(Duration::from_secs(5)));
+    let server = serve_with("127.0.0.1:0", options, move |mut ws| {
+        let s = s.clone();
+        async move {
+            *s.borrow_mut() = ws.recv().await.err();
+        }
+    })
+    .await
+    .unwrap();
+    let deaf = ConnectOptions::new().config(Config::new().ping_interval(None));
+    let silent = connect_with(&url(&server), &deaf).await.unwrap();
+    let h = weft::Handle::current();
+    let start = h.time();
+    server.close();
+    let closed = weft::timeout(Duration::from_secs(60), server.wait_closed()).await;
+    assert!(closed.is_ok(), "wait_closed still waiting after 60 s");
+    assert!(
+        h.time() - start >= Duration::from_secs(5),
+        "gave up before close_timeout"
+    );
+    let err = seen.borrow_mut().take().expect("the handler saw the end");
+    assert_eq!(err.close_code(), Some(1006), "{err}");
+    drop(silent);
+}

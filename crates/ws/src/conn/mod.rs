@@ -105,6 +105,8 @@ pub(crate) struct Inner {
     pings: VecDeque<PendingPing>,
     ping_seq: u32,
     keepalive: Keepalive,
+    /// Started with our close frame: the peer has `close_timeout` to answer.
+    close_timer: Option<TimerHandle>,
 }
 
 /// One WebSocket connection, shared by its handles ([`crate::WebSocket`], its halves)
@@ -150,6 +152,7 @@ impl Conn {
                 pings: VecDeque::new(),
                 ping_seq: 0,
                 keepalive: Keepalive::Off,
+                close_timer: None,
             })),
             config,
             role,
@@ -349,6 +352,9 @@ impl Conn {
         if let Keepalive::Idle(t) | Keepalive::Waiting(t) =
             std::mem::replace(&mut inner.keepalive, Keepalive::Off)
         {
+            t.cancel();
+        }
+        if let Some(t) = inner.close_timer.take() {
             t.cancel();
         }
         wake_all(inner);
@@ -718,6 +724,11 @@ impl Conn {
                 tracing::debug!(error = %e, "weft-ws: could not send the close frame");
             }
         }
+        if !inner.terminated && inner.close_timer.is_none() {
+            // Whoever started the close (`close`, `Server::close`, a failure), the
+            // peer gets `close_timeout` to answer; then the socket is shut.
+            inner.close_timer = Some(self.schedule(self.config.close_timeout, Conn::abandon));
+        }
     }
 
     /// Starts the closing handshake with `code` and `reason` (no-op if it started).
@@ -750,6 +761,9 @@ impl Conn {
     /// `close` gave up waiting for the peer: the connection ends here, abnormally.
     pub(crate) fn abandon(&self) {
         self.with(|inner| {
+            if inner.closed.is_some() {
+                return;
+            }
             let err = Error::closed(1006, "no close frame from the peer within close_timeout");
             inner.terminated = true;
             let _ = inner.io_shutdown();
