@@ -2,26 +2,11 @@
 //! process and gets real SIGINTs.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Builds the example and returns its path (next to this test binary's directory).
-fn example() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "ctrl_c"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the example failed");
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    profile_dir.join("examples").join("ctrl_c")
-}
+mod support;
 
 /// Reads the child's stdout line by line on a thread; lines arrive on the channel.
 fn lines(child: &mut Child) -> mpsc::Receiver<String> {
@@ -55,7 +40,7 @@ fn sigint(child: &Child) {
 }
 
 fn spawn(slow_cleanup: bool) -> Child {
-    let mut cmd = Command::new(example());
+    let mut cmd = Command::new(support::example("ctrl_c"));
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     if slow_cleanup {
         cmd.env("CTRL_C_SLOW_CLEANUP", "1");

@@ -8,39 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// Builds the example and returns its path.
-fn example(name: &str) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the example failed");
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    profile_dir.join("examples").join(name)
-}
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("WEFT_PYTHON") {
-        return p.into();
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let python = exe
-        .ancestors()
-        .nth(3)
-        .expect("target dir")
-        .join("weft-py/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `cargo xtask peers`",
-        python.display()
-    );
-    python
-}
+mod support;
 
 /// Kills the server when the test ends, however it ends.
 struct KillOnDrop(std::process::Child);
@@ -55,7 +23,7 @@ impl Drop for KillOnDrop {
 #[test]
 fn two_chromium_pages_chat_through_ws_chat() {
     let mut server = KillOnDrop(
-        Command::new(example("ws_chat"))
+        Command::new(support::example("ws_chat"))
             .arg("127.0.0.1:0")
             .stdout(Stdio::piped())
             .spawn()
@@ -71,7 +39,7 @@ fn two_chromium_pages_chat_through_ws_chat() {
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
 
-    let out = Command::new(python())
+    let out = Command::new(support::python())
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/browser.py"))
         .args([url.as_str(), "alice", "bob", "--timeout", "60"])
         .output()

@@ -2,29 +2,15 @@
 //! child process and echoes messages exactly, up to the suite's 16 MiB ones.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
+
+mod support;
 
 use weft::ws::{connect_with, Config, ConnectOptions, Message};
 
-fn example(name: &str) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the example failed");
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    profile_dir.join("examples").join(name)
-}
-
 #[test]
 fn ws_echo_server_echoes_exactly() {
-    let mut child = Command::new(example("ws_echo_server"))
+    let mut child = Command::new(support::example("ws_echo_server"))
         .arg("127.0.0.1:0")
         .stdout(Stdio::piped())
         .spawn()

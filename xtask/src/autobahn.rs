@@ -1037,22 +1037,7 @@ fn publish(doc: &Path, section: &str) -> Result<()> {
 /// missing document becomes [`DOC_INTRO`] plus the markers, and a document
 /// without the markers gets them appended.
 fn splice(doc: Option<&str>, section: &str) -> Result<String> {
-    let block = format!("{BEGIN}\n{}\n{END}", section.trim());
-    let Some(doc) = doc else {
-        return Ok(format!("{DOC_INTRO}\n{block}\n"));
-    };
-    match (doc.find(BEGIN), doc.find(END)) {
-        (Some(at), Some(to)) if at < to => {
-            Ok(format!("{}{block}{}", &doc[..at], &doc[to + END.len()..]))
-        }
-        (None, None) => {
-            let sep = if doc.ends_with('\n') { "\n" } else { "\n\n" };
-            Ok(format!("{doc}{sep}{block}\n"))
-        }
-        _ => Err(format!(
-            "the markers are incomplete or out of order; expected `{BEGIN}` before `{END}`"
-        )),
-    }
+    crate::util::splice_section(doc, section, (BEGIN, END), DOC_INTRO)
 }
 
 /// Returns the Python of the wstest virtualenv, building the virtualenv first

@@ -240,6 +240,34 @@ fn shell_quote(word: &str) -> String {
     }
 }
 
+/// Returns `doc` with the text between the markers `begin` and `end` replaced by
+/// `section`: a missing document becomes `intro` plus the markers, and a document
+/// without the markers gets them appended. Used to publish generated reports into
+/// hand-written Markdown (docs/benchmarks.md, docs/conformance.md).
+pub fn splice_section(
+    doc: Option<&str>,
+    section: &str,
+    (begin, end): (&str, &str),
+    intro: &str,
+) -> Result<String> {
+    let block = format!("{begin}\n{}\n{end}", section.trim());
+    let Some(doc) = doc else {
+        return Ok(format!("{intro}\n{block}\n"));
+    };
+    match (doc.find(begin), doc.find(end)) {
+        (Some(at), Some(to)) if at < to => {
+            Ok(format!("{}{block}{}", &doc[..at], &doc[to + end.len()..]))
+        }
+        (None, None) => {
+            let sep = if doc.ends_with('\n') { "\n" } else { "\n\n" };
+            Ok(format!("{doc}{sep}{block}\n"))
+        }
+        _ => Err(format!(
+            "the markers are incomplete or out of order; expected `{begin}` before `{end}`"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Faults: clients that never finish the handshake, peers that vanish mid-message,
 //! and 10,000 idle connections on one loop (with the memory they take).
 
+mod support;
+
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -100,18 +102,7 @@ async fn a_peer_that_vanishes_mid_message_frees_everything() {
     let port = server.local_addr().port();
     assert_eq!(sockets_on_port(port), 1, "the listener");
     for _ in 0..50 {
-        let mut raw = TcpStream::connect(server.local_addr()).await.unwrap();
-        raw.write_all(
-            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        )
-        .await
-        .unwrap();
-        let mut head = [0u8; 129];
-        let mut got = 0;
-        while got < 129 {
-            got += raw.read(&mut head[got..]).await.unwrap();
-        }
+        let mut raw = support::raw_client(server.local_addr()).await;
         // A masked binary frame announcing 100 bytes, 10 of them sent, then gone.
         let mut frame = vec![0x82, 0x80 | 100, 9, 9, 9, 9];
         frame.extend_from_slice(&[0u8; 10]);
@@ -132,24 +123,6 @@ async fn a_peer_that_vanishes_mid_message_frees_everything() {
     settle(|| seen.borrow().is_some()).await;
     let msg = seen.borrow_mut().take().unwrap().unwrap();
     assert_eq!(msg.to_text().unwrap(), "still serving");
-}
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("WEFT_PYTHON") {
-        return p.into();
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let python = exe
-        .ancestors()
-        .nth(3)
-        .expect("target dir")
-        .join("weft-py/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `cargo xtask peers`",
-        python.display()
-    );
-    python
 }
 
 fn rss_bytes() -> usize {
@@ -188,7 +161,7 @@ async fn ten_thousand_idle_connections_on_one_loop() {
     let port = server.local_addr().port().to_string();
     let script =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/peers/idle_clients.py");
-    let mut child = Command::new(python())
+    let mut child = Command::new(support::python())
         .arg(script)
         .args([&N.to_string(), "127.0.0.1", &port])
         .stdin(Stdio::piped())
@@ -243,13 +216,7 @@ async fn a_peer_that_stops_reading_cannot_keep_a_finished_connection_alive() {
     .await
     .unwrap();
     let port = server.local_addr().port();
-    let mut raw = TcpStream::connect(server.local_addr()).await.unwrap();
-    raw.write_all(
-        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    .await
-    .unwrap();
+    let raw = support::send_handshake(server.local_addr()).await;
     // Never read. The handler returns at once (8 MiB buffered, over the kernel's
     // buffers); what is left is the linger task.
     settle(|| server.active_connections() == 0).await;

@@ -4,6 +4,8 @@
 //! The peer is `tests/peers/ws_peer.py` run by the venv `cargo xtask peers` builds
 //! (`target/weft-py`, or `$WEFT_PYTHON`); `cargo xtask ci` builds it first.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -15,26 +17,8 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The venv's python: `$WEFT_PYTHON`, else `weft-py/bin/python` in the target dir
-/// this test runs from.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("WEFT_PYTHON") {
-        return p.into();
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test>
-    let target = exe.ancestors().nth(3).expect("target dir").to_path_buf();
-    let python = target.join("weft-py/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `cargo xtask peers` (it builds the Python venv with websockets)",
-        python.display()
-    );
-    python
-}
-
 fn peer() -> Command {
-    let mut cmd = Command::new(python());
+    let mut cmd = Command::new(support::python());
     cmd.arg(workspace().join("tests/peers/ws_peer.py"));
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd

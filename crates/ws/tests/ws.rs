@@ -1,6 +1,8 @@
 //! weft-ws end to end, weft on both sides: messages, pings, every close path,
 //! backpressure, broadcast, the server's lifecycle and handshake refusals.
 
+mod support;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -177,29 +179,6 @@ fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
     frame
 }
 
-/// A raw client: the handshake by hand, then frames.
-async fn raw_client(server: &Server) -> TcpStream {
-    let mut s = TcpStream::connect(server.local_addr()).await.unwrap();
-    s.write_all(
-        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    .await
-    .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut byte).await.unwrap(), 1);
-        head.push(byte[0]);
-    }
-    assert!(
-        head.starts_with(b"HTTP/1.1 101"),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
-    s
-}
-
 /// Reads until EOF; returns the close code of the first close frame seen.
 async fn close_code_from(mut s: TcpStream) -> Option<u16> {
     let mut all = Vec::new();
@@ -228,13 +207,13 @@ fn invalid_utf8_gets_1007_and_a_protocol_error_gets_1002() {
         let server = echo_server(Config::new()).await;
         let mut other = connect(&url(&server)).await.unwrap();
 
-        let mut s = raw_client(&server).await;
+        let mut s = support::raw_client(server.local_addr()).await;
         s.write_all(&client_frame(0x1, &[0xff, 0xfe, b'a']))
             .await
             .unwrap();
         assert_eq!(close_code_from(s).await, Some(1007));
 
-        let mut s = raw_client(&server).await;
+        let mut s = support::raw_client(server.local_addr()).await;
         s.write_all(&client_frame(0x3, b"reserved opcode"))
             .await
             .unwrap();

@@ -10,7 +10,7 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use weft_executor::Handle;
 
-use super::bridge::{Bridge, Owner};
+use super::bridge::Owner;
 use super::{Conn, Inner, Keepalive};
 
 impl Drop for Conn {
@@ -54,14 +54,8 @@ fn linger(inner: &mut Inner, cx: &mut Context<'_>) -> Poll<()> {
             code: CloseCode::Normal,
             reason: "".into(),
         };
-        let mut bridge = Bridge {
-            io: &mut inner.io,
-            stash: &mut inner.stash,
-            cx: Some(cx),
-            owner: Owner::Both,
-            written: 0,
-        };
-        match inner.ctx.close(&mut bridge, Some(frame)) {
+        let (ctx, mut bridge) = inner.split(Some(cx), Owner::Both);
+        match ctx.close(&mut bridge, Some(frame)) {
             Ok(()) => {}
             Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(_) => return Poll::Ready(()),
@@ -69,14 +63,8 @@ fn linger(inner: &mut Inner, cx: &mut Context<'_>) -> Poll<()> {
     }
     if inner.failed {
         // Send what is pending (our close frame), then discard input until EOF.
-        let mut bridge = Bridge {
-            io: &mut inner.io,
-            stash: &mut inner.stash,
-            cx: Some(cx),
-            owner: Owner::Both,
-            written: 0,
-        };
-        match inner.ctx.flush(&mut bridge) {
+        let (ctx, mut bridge) = inner.split(Some(cx), Owner::Both);
+        match ctx.flush(&mut bridge) {
             Ok(()) => {}
             Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(_) => return Poll::Ready(()),
@@ -92,25 +80,13 @@ fn linger(inner: &mut Inner, cx: &mut Context<'_>) -> Poll<()> {
         }
     }
     loop {
-        let mut bridge = Bridge {
-            io: &mut inner.io,
-            stash: &mut inner.stash,
-            cx: Some(cx),
-            owner: Owner::Both,
-            written: 0,
-        };
-        match inner.ctx.read(&mut bridge) {
+        let (ctx, mut bridge) = inner.split(Some(cx), Owner::Both);
+        match ctx.read(&mut bridge) {
             Ok(_) => continue,
             Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
                 // Pending output (the close frame) goes out on writable.
-                let mut bridge = Bridge {
-                    io: &mut inner.io,
-                    stash: &mut inner.stash,
-                    cx: Some(cx),
-                    owner: Owner::Both,
-                    written: 0,
-                };
-                return match inner.ctx.flush(&mut bridge) {
+                let (ctx, mut bridge) = inner.split(Some(cx), Owner::Both);
+                return match ctx.flush(&mut bridge) {
                     Ok(()) => Poll::Pending,
                     Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
                         Poll::Pending

@@ -257,14 +257,8 @@ impl Conn {
     ) -> Result<Option<Message>, Error> {
         inner.read_since_send = true;
         loop {
-            let mut bridge = Bridge {
-                io: &mut inner.io,
-                stash: &mut inner.stash,
-                cx: cx.as_deref_mut(),
-                owner,
-                written: 0,
-            };
-            let result = inner.ctx.read(&mut bridge);
+            let (ctx, mut bridge) = inner.split(cx.as_deref_mut(), owner);
+            let result = ctx.read(&mut bridge);
             let written = bridge.written;
             inner.buffered = inner.buffered.saturating_sub(written);
             match result {
@@ -532,14 +526,8 @@ impl Conn {
             return Err(self.finished_close(inner));
         }
         let len = self.frame_len(msg.len());
-        let mut bridge = Bridge {
-            io: &mut inner.io,
-            stash: &mut inner.stash,
-            cx: None,
-            owner: Owner::None,
-            written: 0,
-        };
-        let result = inner.ctx.write(&mut bridge, msg);
+        let (ctx, mut bridge) = inner.split(None, Owner::None);
+        let result = ctx.write(&mut bridge, msg);
         let written = bridge.written;
         inner.buffered = (inner.buffered + len).saturating_sub(written);
         match result {
@@ -555,14 +543,8 @@ impl Conn {
     /// Writes out what tungstenite holds, without waiting; starts the flusher if the
     /// socket did not take it all. Returns whether everything was written.
     fn try_flush(&self, inner: &mut Inner) -> Result<bool, Error> {
-        let mut bridge = Bridge {
-            io: &mut inner.io,
-            stash: &mut inner.stash,
-            cx: None,
-            owner: Owner::None,
-            written: 0,
-        };
-        let result = inner.ctx.flush(&mut bridge);
+        let (ctx, mut bridge) = inner.split(None, Owner::None);
+        let result = ctx.flush(&mut bridge);
         let written = bridge.written;
         inner.buffered = inner.buffered.saturating_sub(written);
         match result {
@@ -606,14 +588,8 @@ impl Conn {
             inner.flushing = false;
             return Poll::Ready(());
         }
-        let mut bridge = Bridge {
-            io: &mut inner.io,
-            stash: &mut inner.stash,
-            cx: Some(cx),
-            owner: Owner::Write,
-            written: 0,
-        };
-        let result = inner.ctx.flush(&mut bridge);
+        let (ctx, mut bridge) = inner.split(Some(cx), Owner::Write);
+        let result = ctx.flush(&mut bridge);
         let written = bridge.written;
         inner.buffered = inner.buffered.saturating_sub(written);
         match result {
@@ -703,14 +679,8 @@ impl Conn {
             code: CloseCode::from(code),
             reason: reason.to_owned().into(),
         };
-        let mut bridge = Bridge {
-            io: &mut inner.io,
-            stash: &mut inner.stash,
-            cx: None,
-            owner: Owner::None,
-            written: 0,
-        };
-        let result = inner.ctx.close(&mut bridge, Some(frame));
+        let (ctx, mut bridge) = inner.split(None, Owner::None);
+        let result = ctx.close(&mut bridge, Some(frame));
         let written = bridge.written;
         inner.buffered = inner.buffered.saturating_sub(written);
         match result {
@@ -773,6 +743,22 @@ impl Conn {
 }
 
 impl Inner {
+    /// tungstenite's context and a [`Bridge`] over the socket, borrowed together.
+    fn split<'a, 'b>(
+        &'a mut self,
+        cx: Option<&'a mut Context<'b>>,
+        owner: Owner,
+    ) -> (&'a mut WebSocketContext, Bridge<'a, 'b>) {
+        let bridge = Bridge {
+            io: &mut self.io,
+            stash: &mut self.stash,
+            cx,
+            owner,
+            written: 0,
+        };
+        (&mut self.ctx, bridge)
+    }
+
     fn io_shutdown(&self) -> io::Result<()> {
         socket2::SockRef::from(&self.io).shutdown(std::net::Shutdown::Both)
     }
