@@ -13,11 +13,13 @@
 #![forbid(unsafe_code)]
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use weft_bench::{Args, MachineInfo};
+use weft_bench::{
+    median_range, parse_done, read_line, spawn_load, spawn_server, Args, MachineInfo, Server,
+};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_echo_server");
 const LOAD: &str = env!("CARGO_BIN_EXE_echo_load");
@@ -95,24 +97,6 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1)
 }
 
-/// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    pid: u32,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.pid) {
-            if let Some(pid) = rustix::process::Pid::from_raw(pid) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-            }
-        }
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `echo_server STYLE`, optionally under `wrapper` (strace), and waits for its
 /// `listening ADDR PID` line.
 fn start_server(style: &str, wrapper: &[&str]) -> Result<Server, String> {
@@ -124,62 +108,25 @@ fn start_server(style: &str, wrapper: &[&str]) -> Result<Server, String> {
         }
         None => Command::new(SERVER),
     };
-    let mut child = cmd
-        .args([style, "--cpu", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the {style} server: {e}"))?;
-    let mut out = BufReader::new(child.stdout.take().expect("piped"));
-    let line = read_line(&mut out).map_err(|e| format!("{style} server: {e}"))?;
-    let mut words = line.split_whitespace();
-    let (Some("listening"), Some(addr), Some(pid)) = (words.next(), words.next(), words.next())
-    else {
-        return Err(format!("{style} server said {line:?}"));
-    };
-    let pid = pid
-        .parse()
-        .map_err(|_| format!("{style} server said {line:?}"))?;
-    Ok(Server {
-        child,
-        pid,
-        addr: addr.to_string(),
-    })
-}
-
-fn read_line(out: &mut BufReader<ChildStdout>) -> Result<String, String> {
-    let mut line = String::new();
-    match out.read_line(&mut line) {
-        Ok(0) => Err("exited early".into()),
-        Ok(_) => Ok(line.trim().to_string()),
-        Err(e) => Err(e.to_string()),
-    }
+    cmd.args([style, "--cpu", "0"]);
+    spawn_server(cmd, style)
 }
 
 fn load(addr: &str, extra: &[String]) -> Result<(Child, BufReader<ChildStdout>), String> {
-    let mut child = Command::new(LOAD)
-        .arg(addr)
-        .args(["--conns", &CONNS.to_string(), "--size", &SIZE.to_string()])
-        .args(["--cpu", "1"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the load client: {e}"))?;
-    let out = BufReader::new(child.stdout.take().expect("piped"));
-    Ok((child, out))
-}
-
-/// Parses `done MESSAGES SECONDS`.
-fn parse_done(line: &str) -> Result<(u64, f64), String> {
-    let mut w = line.split_whitespace();
-    match (w.next(), w.next(), w.next()) {
-        (Some("done"), Some(n), Some(s)) => Ok((
-            n.parse()
-                .map_err(|_| format!("load client said {line:?}"))?,
-            s.parse()
-                .map_err(|_| format!("load client said {line:?}"))?,
-        )),
-        _ => Err(format!("load client said {line:?}")),
-    }
+    let mut args = vec![addr.to_owned()];
+    args.extend(
+        [
+            "--conns",
+            &CONNS.to_string(),
+            "--size",
+            &SIZE.to_string(),
+            "--cpu",
+            "1",
+        ]
+        .map(String::from),
+    );
+    args.extend_from_slice(extra);
+    spawn_load(LOAD, &args)
 }
 
 /// One server, one warm-up and one measured window.
@@ -271,18 +218,6 @@ fn parse_strace(text: &str, count: u64) -> Option<Syscalls> {
     })
 }
 
-/// Median, min and max.
-fn stats(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    let median = if v.len() % 2 == 1 {
-        v[v.len() / 2]
-    } else {
-        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
-    };
-    (median, v[0], v[v.len() - 1])
-}
-
 fn report(
     styles: &[&str],
     samples: &[Vec<Sample>],
@@ -296,7 +231,7 @@ fn report(
         out.push_str("**Quick run: correctness only, the numbers mean nothing.**\n\n");
     }
     let tokio = styles.iter().position(|s| *s == "tokio");
-    let med = |i: usize, f: fn(&Sample) -> f64| stats(samples[i].iter().map(f));
+    let med = |i: usize, f: fn(&Sample) -> f64| median_range(samples[i].iter().map(f));
     let _ = writeln!(
         out,
         "| server | msg/s, median (range) | vs tokio | user µs/msg (range) | vs tokio \

@@ -26,12 +26,14 @@
 #![forbid(unsafe_code)]
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use weft_bench::{Args, MachineInfo};
+use weft_bench::{
+    median_range, parse_done, read_line, spawn_load, spawn_server, Args, MachineInfo, Server,
+};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_ws_server");
 const LOAD: &str = env!("CARGO_BIN_EXE_ws_load");
@@ -213,24 +215,6 @@ fn find_python() -> Result<Python, String> {
     })
 }
 
-/// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    pid: u32,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.pid) {
-            if let Some(pid) = rustix::process::Pid::from_raw(pid) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-            }
-        }
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the server of `style` on CPU 0 and waits for its `listening ADDR PID` line.
 fn start_server(style: &str, python: Option<&Python>) -> Result<Server, String> {
     let mut cmd = match style {
@@ -249,65 +233,15 @@ fn start_server(style: &str, python: Option<&Python>) -> Result<Server, String> 
             c
         }
     };
-    let mut child = cmd
-        .args(["--cpu", "0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the {style} server: {e}"))?;
-    let mut out = BufReader::new(child.stdout.take().expect("piped"));
-    let line = match read_line(&mut out) {
-        Ok(line) => line,
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("{style} server: {e}"));
-        }
-    };
-    let mut words = line.split_whitespace();
-    let parsed = match (words.next(), words.next(), words.next()) {
-        (Some("listening"), Some(addr), Some(pid)) => pid.parse().ok().map(|pid| (addr, pid)),
-        _ => None,
-    };
-    let (addr, pid) = parsed.ok_or_else(|| format!("{style} server said {line:?}"))?;
-    Ok(Server {
-        addr: addr.to_string(),
-        pid,
-        child,
-    })
-}
-
-fn read_line(out: &mut BufReader<ChildStdout>) -> Result<String, String> {
-    let mut line = String::new();
-    match out.read_line(&mut line) {
-        Ok(0) => Err("exited early".into()),
-        Ok(_) => Ok(line.trim().to_string()),
-        Err(e) => Err(e.to_string()),
-    }
+    cmd.args(["--cpu", "0"]);
+    spawn_server(cmd, style)
 }
 
 /// Starts `ws_load ADDR --cpu 1 EXTRA..`.
 fn load(addr: &str, extra: &[String]) -> Result<(Child, BufReader<ChildStdout>), String> {
-    let mut child = Command::new(LOAD)
-        .arg(addr)
-        .args(["--cpu", "1"])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the load client: {e}"))?;
-    let out = BufReader::new(child.stdout.take().expect("piped"));
-    Ok((child, out))
-}
-
-/// Parses `done MESSAGES SECONDS`.
-fn parse_done(line: &str) -> Result<(u64, f64), String> {
-    let mut w = line.split_whitespace();
-    let parsed = match (w.next(), w.next(), w.next()) {
-        (Some("done"), Some(n), Some(s)) => n.parse().ok().zip(s.parse().ok()),
-        _ => None,
-    };
-    parsed.ok_or_else(|| format!("load client said {line:?}"))
+    let mut args = vec![addr.to_owned(), "--cpu".to_owned(), "1".to_owned()];
+    args.extend_from_slice(extra);
+    spawn_load(LOAD, &args)
 }
 
 /// One server, one warm-up and one measured window.
@@ -418,18 +352,6 @@ fn idle_memory(style: &str, python: Option<&Python>, n: usize, quick: bool) -> R
     Ok((after as f64 - before as f64) / n as f64)
 }
 
-/// Median, min and max.
-fn stats(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    let median = if v.len() % 2 == 1 {
-        v[v.len() / 2]
-    } else {
-        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
-    };
-    (median, v[0], v[v.len() - 1])
-}
-
 /// What the report says besides the numbers.
 struct Context<'a> {
     styles: &'a [&'a str],
@@ -453,7 +375,7 @@ fn report(ctx: &Context<'_>, samples: &[Vec<Vec<Sample>>], idle: &[f64]) -> Stri
     );
     out.push_str("|---|---|---|---|---|---|---|---|\n");
     for (z, &size) in SIZES.iter().enumerate() {
-        let med = |i: usize, f: fn(&Sample) -> f64| stats(samples[z][i].iter().map(f));
+        let med = |i: usize, f: fn(&Sample) -> f64| median_range(samples[z][i].iter().map(f));
         for (i, style) in ctx.styles.iter().enumerate() {
             let vs = |f: fn(&Sample) -> f64| match base {
                 Some(b) if b != i => format!("{:.2}x", med(i, f).0 / med(b, f).0),

@@ -3,7 +3,9 @@
 //! The runtime-independent half of weft's side-by-side benchmarks: command-line
 //! arguments ([`Args`]), timing ([`measure`], [`cpu_time`]), the alternating repetition
 //! loop with checksum verification ([`compare`]), statistics ([`Summary`]), report
-//! formatting ([`Report`]) and a seeded pseudo-random generator ([`XorShift64`]).
+//! formatting ([`Report`]), a seeded pseudo-random generator ([`XorShift64`]), and
+//! servers and load clients as child processes for the network benches
+//! ([`spawn_server`], [`spawn_load`]).
 //!
 //! The runtimes themselves only appear in the `compare` bench
 //! (`cargo bench -p weft-bench --bench compare`), which hands closures to this crate.
@@ -24,12 +26,14 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod procs;
 mod report;
 mod rng;
 mod stats;
 mod sys;
 
 pub use args::{Args, ArgsError};
+pub use procs::{median_range, parse_done, read_line, spawn_load, spawn_server, Server};
 pub use report::{fmt_duration, Report, Row};
 pub use rng::XorShift64;
 pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
