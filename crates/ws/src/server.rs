@@ -13,7 +13,7 @@ use tungstenite::protocol::Role;
 use weft_executor::Task;
 use weft_reactor::net::{TcpListener, TcpStream};
 
-use crate::conn::Conn;
+use crate::conn::{register, Conn};
 use crate::handshake::{self, Accepted, ProcessRequest, Request, Response, ServerPolicy};
 use crate::{Config, Error, WebSocket};
 
@@ -535,7 +535,7 @@ impl Server {
             if self.state.closing.get() && self.state.active.get() == 0 {
                 return Poll::Ready(());
             }
-            self.state.waiters.borrow_mut().push(cx.waker().clone());
+            register(&mut self.state.waiters.borrow_mut(), cx.waker());
             Poll::Pending
         })
         .await
@@ -556,7 +556,7 @@ impl Server {
             if self.state.closing.get() {
                 return Poll::Ready(());
             }
-            self.state.waiters.borrow_mut().push(cx.waker().clone());
+            register(&mut self.state.waiters.borrow_mut(), cx.waker());
             Poll::Pending
         })
         .await

@@ -348,14 +348,7 @@ impl Writer {
     /// # Ok(()) }
     /// ```
     pub fn try_send(&self, message: impl Into<Message>) -> Result<bool, Error> {
-        if let Some(err) = self.conn.closed_error() {
-            return Err(err);
-        }
-        if self.conn.over_limit() {
-            return Ok(false);
-        }
-        self.conn.send_now(message.into(), true)?;
-        Ok(true)
+        self.conn.try_send(message.into())
     }
 
     /// Closes the connection; see [`WebSocket::close`].

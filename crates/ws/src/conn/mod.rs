@@ -625,7 +625,7 @@ impl Conn {
                 if !inner.flushing {
                     self.after_write_attempt(inner);
                 }
-                inner.drain_waiters.push(cx.waker().clone());
+                register(&mut inner.drain_waiters, cx.waker());
                 return Poll::Pending;
             }
             Poll::Ready(Ok(()))
@@ -635,22 +635,33 @@ impl Conn {
     /// `send`, second half: buffers the message; with `flush`, writes now what the
     /// socket takes (the flusher does the rest).
     pub(crate) fn send_now(&self, msg: Message, flush: bool) -> Result<(), Error> {
-        self.with(|inner| {
-            if !inner.read_since_send && inner.recv_waker.is_none() {
-                self.pump(inner, None);
-            }
-            inner.read_since_send = false;
-            self.write_message(inner, msg)?;
-            if flush && inner.buffered > 0 {
-                self.try_flush(inner)?;
-            }
-            Ok(())
-        })
+        self.with(|inner| self.send_in(inner, msg, flush))
     }
 
-    /// Whether the write buffer is over the limit (`broadcast` skips such a one).
-    pub(crate) fn over_limit(&self) -> bool {
-        self.with(|inner| inner.buffered > self.config.write_limit)
+    fn send_in(&self, inner: &mut Inner, msg: Message, flush: bool) -> Result<(), Error> {
+        if !inner.read_since_send && inner.recv_waker.is_none() {
+            self.pump(inner, None);
+        }
+        inner.read_since_send = false;
+        self.write_message(inner, msg)?;
+        if flush && inner.buffered > 0 {
+            self.try_flush(inner)?;
+        }
+        Ok(())
+    }
+
+    /// `try_send` (and `broadcast`): sends now unless the write buffer is over the
+    /// limit; `Ok(false)` if it is.
+    pub(crate) fn try_send(&self, msg: Message) -> Result<bool, Error> {
+        self.with(|inner| {
+            if let Some(err) = &inner.closed {
+                return Err(err.clone());
+            }
+            if inner.buffered > self.config.write_limit {
+                return Ok(false);
+            }
+            self.send_in(inner, msg, true).map(|()| true)
+        })
     }
 
     /// Sink flush: waits until everything buffered was written.
@@ -662,7 +673,7 @@ impl Conn {
             if inner.buffered == 0 || self.try_flush(inner)? {
                 return Poll::Ready(Ok(()));
             }
-            inner.flush_waiters.push(cx.waker().clone());
+            register(&mut inner.flush_waiters, cx.waker());
             Poll::Pending
         })
     }
@@ -720,7 +731,7 @@ impl Conn {
             match self.read_one(inner, Some(cx), Owner::Read) {
                 Ok(Some(_)) => continue, // data after our close: dropped
                 Ok(None) => {
-                    inner.close_waiters.push(cx.waker().clone());
+                    register(&mut inner.close_waiters, cx.waker());
                     return Poll::Pending;
                 }
                 Err(_) => return Poll::Ready(()),
@@ -777,6 +788,14 @@ fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// Adds `waker` to `list` unless it already holds one that wakes the same task, so
+/// a future polled again and again does not grow the list.
+pub(crate) fn register(list: &mut Vec<Waker>, waker: &Waker) {
+    if !list.iter().any(|w| w.will_wake(waker)) {
+        list.push(waker.clone());
+    }
 }
 
 fn wake_pings(inner: &mut Inner) {
