@@ -5,7 +5,8 @@
 //! loop with checksum verification ([`compare`]), statistics ([`Summary`]), report
 //! formatting ([`Report`]), a seeded pseudo-random generator ([`XorShift64`]), and
 //! servers and load clients as child processes for the network benches
-//! ([`spawn_server`], [`spawn_load`]).
+//! ([`spawn_server`], [`spawn_load`]), and the ratios every report also writes for
+//! the chart ([`Ratio`], [`write_ratios`]).
 //!
 //! The runtimes themselves only appear in the `compare` bench
 //! (`cargo bench -p weft-bench --bench compare`), which hands closures to this crate.
@@ -27,6 +28,7 @@
 
 mod args;
 mod procs;
+mod ratios;
 mod report;
 mod rng;
 mod stats;
@@ -34,6 +36,7 @@ mod sys;
 
 pub use args::{Args, ArgsError};
 pub use procs::{median_range, parse_done, read_line, spawn_load, spawn_server, Server};
+pub use ratios::{ratios_path, ratios_tsv, write_ratios, Ratio};
 pub use report::{fmt_duration, Report, Row};
 pub use rng::XorShift64;
 pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
