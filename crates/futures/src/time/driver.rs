@@ -276,7 +276,7 @@ impl TimerDriver {
             self.inner.borrow_mut().batch = batch;
             return;
         }
-        batch.sort_by_key(|t| (t.deadline, t.seq));
+        batch.sort_unstable_by_key(|t| (t.deadline, t.seq));
         for timer in batch.drain(..) {
             sink(timer.fired);
         }

@@ -2,13 +2,28 @@
 //!
 //! Six levels of 64 slots. A slot of level `l` covers `64^l` ticks, so the levels
 //! together cover `64^6` ticks (2^36 ms, about 2.2 years at 1 ms a tick); a timer
-//! further out waits in an overflow list until the wheel reaches its block. Each slot
-//! is an intrusive doubly linked list threaded through a slab, so removal needs no
-//! search. An occupancy bitmap per level finds the next non-empty slot with one
-//! `trailing_zeros`.
+//! further out waits in an overflow list until the wheel reaches its block. An
+//! occupancy bitmap per level finds the next non-empty slot with one `trailing_zeros`.
 //!
 //! Entries fire when the wheel is polled with `now >= when`; an entry of a higher
 //! level is moved down ("cascaded") when the wheel reaches the start of its slot.
+//!
+//! # Layout: records in slots, values in a slab
+//!
+//! The values live in a slab. A slot is a `Vec` of small [`Record`]s (the entry's tick,
+//! slab index and generation), not a linked list through the slab: walking a slot
+//! reads contiguous memory, so the processor fetches the entries of a firing slot in
+//! parallel instead of one cache miss after another, and a cascade moves records
+//! without touching the entries at all. (With 100,000 pending timers, the linked-list
+//! walk was about a fifth of the loop's CPU time, almost all of it cache misses.)
+//!
+//! Cancelling removes the value from the slab and leaves its record behind, stale; a
+//! record is live only if the slab still holds an entry with its generation and tick.
+//! Stale records are dropped when their slot is processed, all at once when the wheel
+//! becomes empty, and by a sweep when they outnumber the live entries (so memory stays
+//! proportional to the pending timers, at O(1) amortized cost per cancel). A slot
+//! holding only stale records can make [`Wheel::next_expiration`] report a tick at
+//! which nothing fires: a spurious wake-up, never a missed one.
 
 use slab::Slab;
 
@@ -17,9 +32,10 @@ const SLOTS: usize = 1 << SLOT_BITS;
 const LEVELS: usize = 6;
 /// Ticks covered by the whole wheel.
 const SPAN: u64 = 1 << (SLOT_BITS as u64 * LEVELS as u64);
-const NIL: usize = usize::MAX;
-/// `Entry::level` of an entry in the overflow list.
+/// `Expiry::level` of the overflow list.
 const OVERFLOW: u8 = u8::MAX;
+/// Stale records tolerated beyond the live entries before a sweep.
+const SWEEP_SLACK: usize = 64;
 
 /// Identifies an entry; stale keys (of removed entries) are recognised by generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,17 +46,21 @@ pub(crate) struct Key {
 
 struct Entry<T> {
     when: u64,
+    generation: u32,
     value: T,
-    prev: usize,
-    next: usize,
-    level: u8,
-    slot: u8,
+}
+
+/// An entry's place in a slot: enough to cascade it without reading the entry.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    when: u64,
+    index: u32,
     generation: u32,
 }
 
 struct Level {
     occupied: u64,
-    heads: [usize; SLOTS],
+    slots: [Vec<Record>; SLOTS],
 }
 
 pub(crate) struct Wheel<T> {
@@ -48,8 +68,12 @@ pub(crate) struct Wheel<T> {
     elapsed: u64,
     entries: Slab<Entry<T>>,
     levels: [Level; LEVELS],
-    overflow: usize,
+    overflow: Vec<Record>,
     generation: u32,
+    /// Records in all slots and the overflow list, live and stale.
+    records: usize,
+    /// An empty list with capacity, swapped in for a slot being processed.
+    spare: Vec<Record>,
 }
 
 /// Where the next expiry is.
@@ -60,6 +84,13 @@ struct Expiry {
     deadline: u64,
 }
 
+/// Whether `r` still stands for an entry of `entries`.
+fn live<T>(entries: &Slab<Entry<T>>, r: &Record) -> bool {
+    entries
+        .get(r.index as usize)
+        .is_some_and(|e| e.generation == r.generation && e.when == r.when)
+}
+
 impl<T> Wheel<T> {
     pub(crate) fn new() -> Self {
         Wheel {
@@ -67,10 +98,12 @@ impl<T> Wheel<T> {
             entries: Slab::new(),
             levels: std::array::from_fn(|_| Level {
                 occupied: 0,
-                heads: [NIL; SLOTS],
+                slots: std::array::from_fn(|_| Vec::new()),
             }),
-            overflow: NIL,
+            overflow: Vec::new(),
             generation: 0,
+            records: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -82,27 +115,34 @@ impl<T> Wheel<T> {
     pub(crate) fn insert(&mut self, when: u64, value: T) -> Key {
         let generation = self.generation;
         self.generation = self.generation.wrapping_add(1);
+        let when = when.max(self.elapsed);
         let index = self.entries.insert(Entry {
-            when: when.max(self.elapsed),
+            when,
+            generation,
             value,
-            prev: NIL,
-            next: NIL,
-            level: 0,
-            slot: 0,
+        });
+        let index32 = u32::try_from(index).expect("more than 2^32 pending timers");
+        self.push(Record {
+            when,
+            index: index32,
             generation,
         });
-        self.link(index);
         Key { index, generation }
     }
 
-    /// Removes the entry, if it is still in the wheel.
+    /// Removes the entry, if it is still in the wheel. Its record stays behind, stale.
     pub(crate) fn remove(&mut self, key: Key) -> Option<T> {
         match self.entries.get(key.index) {
             Some(e) if e.generation == key.generation => {}
             _ => return None,
         }
-        self.unlink(key.index);
-        Some(self.entries.remove(key.index).value)
+        let value = self.entries.remove(key.index).value;
+        if self.entries.is_empty() {
+            self.clear_records();
+        } else if self.records > 2 * self.entries.len() + SWEEP_SLACK {
+            self.sweep();
+        }
+        Some(value)
     }
 
     /// The value of a live entry.
@@ -125,19 +165,29 @@ impl<T> Wheel<T> {
                 break;
             }
             self.elapsed = self.elapsed.max(exp.deadline);
-            let mut index = self.take_list(exp);
-            while index != NIL {
-                let entry = &mut self.entries[index];
-                let next = entry.next;
-                if entry.when <= self.elapsed {
-                    out.push(self.entries.remove(index).value);
-                } else {
-                    self.link(index);
+            let mut list = self.take_list(exp);
+            self.records -= list.len();
+            for r in list.drain(..) {
+                if r.when > self.elapsed {
+                    // A cascade: the record moves down without its entry being read.
+                    self.push(r);
+                } else if live(&self.entries, &r) {
+                    out.push(self.entries.remove(r.index as usize).value);
                 }
-                index = next;
+            }
+            // Keep the larger allocation for the next swap, unless it has grown far
+            // beyond what is pending.
+            if list.capacity() > self.spare.capacity() {
+                if list.capacity() > 4096 && list.capacity() > 4 * self.entries.len() {
+                    list.shrink_to(self.entries.len().max(64));
+                }
+                self.spare = list;
             }
         }
         self.elapsed = self.elapsed.max(now);
+        if self.entries.is_empty() && self.records > 0 {
+            self.clear_records();
+        }
     }
 
     fn next_expiry(&self) -> Option<Expiry> {
@@ -161,7 +211,7 @@ impl<T> Wheel<T> {
                 deadline,
             });
         }
-        if self.overflow != NIL {
+        if !self.overflow.is_empty() {
             return Some(Expiry {
                 level: OVERFLOW,
                 slot: 0,
@@ -171,71 +221,66 @@ impl<T> Wheel<T> {
         None
     }
 
-    /// Detaches the list of an expiring slot and returns its head.
-    fn take_list(&mut self, exp: Expiry) -> usize {
-        let head = if exp.level == OVERFLOW {
-            std::mem::replace(&mut self.overflow, NIL)
+    /// Detaches the records of an expiring slot.
+    fn take_list(&mut self, exp: Expiry) -> Vec<Record> {
+        let spare = std::mem::take(&mut self.spare);
+        if exp.level == OVERFLOW {
+            std::mem::replace(&mut self.overflow, spare)
         } else {
             let level = &mut self.levels[exp.level as usize];
             level.occupied &= !(1 << exp.slot);
-            std::mem::replace(&mut level.heads[exp.slot as usize], NIL)
-        };
-        let mut index = head;
-        while index != NIL {
-            let e = &mut self.entries[index];
-            e.prev = NIL;
-            index = e.next;
-        }
-        head
-    }
-
-    fn link(&mut self, index: usize) {
-        let when = self.entries[index].when;
-        let masked = (self.elapsed ^ when) | (SLOTS as u64 - 1);
-        let (level, slot) = if masked >= SPAN {
-            (OVERFLOW, 0)
-        } else {
-            let level = (63 - masked.leading_zeros()) / SLOT_BITS;
-            let slot = (when >> (level * SLOT_BITS)) as usize & (SLOTS - 1);
-            (level as u8, slot as u8)
-        };
-        let head = if level == OVERFLOW {
-            &mut self.overflow
-        } else {
-            let l = &mut self.levels[level as usize];
-            l.occupied |= 1 << slot;
-            &mut l.heads[slot as usize]
-        };
-        let old = std::mem::replace(head, index);
-        let e = &mut self.entries[index];
-        e.level = level;
-        e.slot = slot;
-        e.prev = NIL;
-        e.next = old;
-        if old != NIL {
-            self.entries[old].prev = index;
+            std::mem::replace(&mut level.slots[exp.slot as usize], spare)
         }
     }
 
-    fn unlink(&mut self, index: usize) {
-        let (prev, next, level, slot) = {
-            let e = &self.entries[index];
-            (e.prev, e.next, e.level, e.slot)
-        };
-        if next != NIL {
-            self.entries[next].prev = prev;
+    /// Files a record in the slot (or overflow list) of its tick.
+    fn push(&mut self, r: Record) {
+        self.records += 1;
+        let masked = (self.elapsed ^ r.when) | (SLOTS as u64 - 1);
+        if masked >= SPAN {
+            self.overflow.push(r);
+            return;
         }
-        if prev != NIL {
-            self.entries[prev].next = next;
-        } else if level == OVERFLOW {
-            self.overflow = next;
-        } else {
-            let l = &mut self.levels[level as usize];
-            l.heads[slot as usize] = next;
-            if next == NIL {
-                l.occupied &= !(1 << slot);
+        let level = (63 - masked.leading_zeros()) / SLOT_BITS;
+        let slot = (r.when >> (level * SLOT_BITS)) as usize & (SLOTS - 1);
+        let l = &mut self.levels[level as usize];
+        l.occupied |= 1 << slot;
+        l.slots[slot].push(r);
+    }
+
+    /// Drops every record: the wheel has no entries left.
+    fn clear_records(&mut self) {
+        for level in &mut self.levels {
+            let mut occupied = std::mem::take(&mut level.occupied);
+            while occupied != 0 {
+                let slot = occupied.trailing_zeros() as usize;
+                occupied &= occupied - 1;
+                level.slots[slot].clear();
             }
         }
+        self.overflow.clear();
+        self.records = 0;
+    }
+
+    /// Drops the stale records of every slot.
+    fn sweep(&mut self) {
+        let entries = &self.entries;
+        let mut records = 0;
+        for level in &mut self.levels {
+            let mut occupied = level.occupied;
+            while occupied != 0 {
+                let slot = occupied.trailing_zeros() as usize;
+                occupied &= occupied - 1;
+                let list = &mut level.slots[slot];
+                list.retain(|r| live(entries, r));
+                if list.is_empty() {
+                    level.occupied &= !(1 << slot);
+                }
+                records += list.len();
+            }
+        }
+        self.overflow.retain(|r| live(entries, r));
+        self.records = records + self.overflow.len();
     }
 }
 
@@ -347,5 +392,56 @@ mod tests {
         let k2 = w.insert(10, 3);
         assert!(w.get_mut(k).is_none());
         assert_eq!(w.get_mut(k2), Some(&mut 3));
+    }
+
+    #[test]
+    fn cancelled_records_do_not_pile_up() {
+        let mut w = Wheel::new();
+        // One long-lived timer keeps the wheel from emptying.
+        let keep = w.insert(1_000_000, 0);
+        for i in 0..100_000u64 {
+            let k = w.insert(10_000 + i % 5000, i);
+            assert_eq!(w.remove(k), Some(i));
+            assert!(
+                w.records <= 2 * w.len() + SWEEP_SLACK + 1,
+                "{} records",
+                w.records
+            );
+        }
+        assert_eq!(w.remove(keep), Some(0));
+        assert_eq!(w.records, 0);
+        assert_eq!(
+            w.next_expiration(),
+            None,
+            "an empty wheel has nothing to wake for"
+        );
+    }
+
+    #[test]
+    fn a_reused_slot_is_not_fired_by_the_stale_record_of_its_old_entry() {
+        let mut w = Wheel::new();
+        let _keep = w.insert(100_000, 0);
+        let old = w.insert(50, 1);
+        assert_eq!(w.remove(old), Some(1));
+        // The slab reuses the index; the old record (tick 50) must not fire it.
+        let new = w.insert(5_000, 2);
+        assert_eq!(drain(&mut w, 50), Vec::<u64>::new());
+        assert_eq!(drain(&mut w, 4_999), Vec::<u64>::new());
+        assert_eq!(drain(&mut w, 5_000), vec![2]);
+        assert!(w.get_mut(new).is_none());
+    }
+
+    #[test]
+    fn cascaded_entries_can_still_be_cancelled_and_updated() {
+        let mut w = Wheel::new();
+        let a = w.insert(200, 1);
+        let b = w.insert(300, 2);
+        // Reaching tick 192 cascades both from level 1 into level 0.
+        assert_eq!(drain(&mut w, 192), Vec::<u64>::new());
+        *w.get_mut(b).unwrap() = 3;
+        assert_eq!(w.remove(a), Some(1));
+        assert_eq!(drain(&mut w, 299), Vec::<u64>::new());
+        assert_eq!(drain(&mut w, 300), vec![3]);
+        assert_eq!(w.len(), 0);
     }
 }
