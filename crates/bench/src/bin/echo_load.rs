@@ -10,6 +10,9 @@
 //! `S` seconds and prints `done MESSAGES SECONDS`; with `--count`, it sends `M`
 //! messages in all and prints `done M SECONDS`. One thread, mio, nothing else: the
 //! client should cost as little as it can.
+//!
+//! It raises its soft limit on open files to the hard one when `N` connections need
+//! more, and says so if they still do not fit.
 #![forbid(unsafe_code)]
 
 use std::io::{self, Read, Write};
@@ -85,7 +88,30 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     Ok(opts)
 }
 
+/// File descriptors besides the connections: stdio, the poll instance, some slack.
+const SPARE_FDS: u64 = 32;
+
+/// Makes room for `conns` sockets under `RLIMIT_NOFILE`, raising the soft limit (not
+/// beyond the hard one) if needed.
+fn fd_room(conns: usize) -> io::Result<()> {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let need = conns as u64 + SPARE_FDS;
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current.is_none_or(|soft| soft >= need) {
+        return Ok(());
+    }
+    if let Some(hard) = limit.maximum.filter(|&hard| hard < need) {
+        return Err(io::Error::other(format!(
+            "{conns} connections need {need} file descriptors; the hard limit is {hard}"
+        )));
+    }
+    limit.current = Some(need);
+    setrlimit(Resource::Nofile, limit)
+        .map_err(|e| io::Error::other(format!("cannot raise the open-file limit to {need}: {e}")))
+}
+
 fn run(opts: &Opts) -> io::Result<()> {
+    fd_room(opts.conns)?;
     let message: Vec<u8> = (0..opts.size).map(|i| (i % 251) as u8).collect();
     let mut poll = Poll::new()?;
     let mut conns = Vec::with_capacity(opts.conns);

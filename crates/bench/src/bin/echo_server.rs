@@ -4,11 +4,14 @@
 //! * `weft-protocol` — asyncio protocols: `create_server`, `data_received` writes back;
 //! * `weft-tcp`      — a task per connection on `weft::net::TcpStream`, the same code
 //!   as the tokio server;
-//! * `tokio`         — tokio's current-thread runtime, a task per connection.
+//! * `tokio`         — tokio's current-thread runtime, a task per connection;
+//! * `tokio-mt`      — the same on tokio's multi-thread runtime with 2 workers (their
+//!   threads share the process's CPU pinning).
 //!
 //! Usage: `echo_server STYLE [--cpu N]`. It listens on 127.0.0.1 (a free port), prints
 //! `listening ADDR PID` on stdout, and serves until killed. `--cpu N` pins the process to
-//! CPU `N`, away from the load client.
+//! CPU `N`, away from the load client. It raises its soft limit on open files to the
+//! hard one, for a thousand connections and more.
 #![forbid(unsafe_code)]
 
 use std::io;
@@ -23,13 +26,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    raise_fd_limit();
     let result = match style {
         "weft-streams" => weft::run(streams()),
         "weft-protocol" => weft::run(protocol()),
         "weft-tcp" => weft::run(weft_tcp()),
-        "tokio" => tokio_server(),
+        "tokio" => tokio_server(None),
+        "tokio-mt" => tokio_server(Some(2)),
         _ => {
-            eprintln!("usage: echo_server weft-streams|weft-protocol|weft-tcp|tokio [--cpu N]");
+            eprintln!(
+                "usage: echo_server weft-streams|weft-protocol|weft-tcp|tokio|tokio-mt [--cpu N]"
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -39,6 +46,20 @@ fn main() -> ExitCode {
             eprintln!("echo_server {style}: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Raises the soft limit on open files (`RLIMIT_NOFILE`) to the hard limit (at most
+/// 65536): the common default of 1024 is about what 1000 connections take.
+fn raise_fd_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    const ENOUGH: u64 = 65536;
+    let mut limit = getrlimit(Resource::Nofile);
+    let want = limit.maximum.map_or(ENOUGH, |hard| hard.min(ENOUGH));
+    if limit.current.is_some_and(|soft| soft < want) {
+        limit.current = Some(want);
+        // On failure, serve anyway: the load client reports refused connections.
+        let _ = setrlimit(Resource::Nofile, limit);
     }
 }
 
@@ -115,11 +136,19 @@ async fn weft_tcp() -> io::Result<()> {
     }
 }
 
-fn tokio_server() -> io::Result<()> {
+/// tokio's current-thread runtime, or with `Some(n)` its multi-thread one with `n`
+/// workers; the rest is the same.
+fn tokio_server(workers: Option<usize>) -> io::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let mut builder = match workers {
+        None => tokio::runtime::Builder::new_current_thread(),
+        Some(n) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n);
+            b
+        }
+    };
+    let rt = builder.enable_all().build()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         announce(listener.local_addr()?);
