@@ -7,6 +7,7 @@
 
 mod autobahn;
 mod bench;
+mod chart;
 mod ci;
 mod peers;
 mod util;

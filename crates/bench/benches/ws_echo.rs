@@ -19,6 +19,10 @@
 //! `cargo bench -p weft-bench --bench ws_echo -- [--quick] [--reps N]
 //!  [--markdown PATH] [STYLE..]`
 //!
+//! With `--markdown PATH` it also writes the chart's ratios (weft against
+//! tokio-tungstenite and websockets+uvloop, above 1 when weft is better) to `PATH` with
+//! the extension `ratios.tsv` (see `weft_bench::write_ratios`).
+//!
 //! Styles: `weft`, `tokio-tungstenite`, `python-websockets`,
 //! `python-websockets+uvloop` by default; `tokio-tungstenite-4k` (a 4 KiB read buffer
 //! instead of tungstenite's default 128 KiB, which tungstenite zero-fills before every
@@ -32,7 +36,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use weft_bench::{
-    median_range, parse_done, read_line, spawn_load, spawn_server, Args, MachineInfo, Server,
+    median_range, parse_done, read_line, spawn_load, spawn_server, write_ratios, Args, MachineInfo,
+    Ratio, Server,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_ws_server");
@@ -162,6 +167,11 @@ fn main() {
     if let Some(path) = &args.markdown {
         if let Err(e) = std::fs::write(path, &report) {
             fail(&format!("cannot write {}: {e}", path.display()));
+        }
+        let ratios = ratios(&styles, &samples, &idle);
+        if let Err(e) = write_ratios(path, &ratios) {
+            let tsv = weft_bench::ratios_path(path);
+            fail(&format!("cannot write {}: {e}", tsv.display()));
         }
     }
 }
@@ -452,6 +462,65 @@ fn report(ctx: &Context<'_>, samples: &[Vec<Vec<Sample>>], idle: &[f64]) -> Stri
         "Command: `cargo bench -p weft-bench --bench ws_echo -- {}`",
         ctx.args.raw.join(" ")
     );
+    out
+}
+
+/// The chart's ratios (group `ws_echo`), each above 1 when weft is better: per size,
+/// throughput and user CPU per message against tokio-tungstenite and throughput
+/// against websockets on uvloop, then bytes per idle connection against
+/// tokio-tungstenite. A figure is left out when one of its two servers did not run,
+/// or when the ratio is not a positive number (a `--quick` idle measurement can be 0).
+fn ratios(styles: &[&str], samples: &[Vec<Vec<Sample>>], idle: &[f64]) -> Vec<Ratio> {
+    let at = |style: &str| styles.iter().position(|s| *s == style);
+    let (Some(w), base, uv) = (at(WEFT), at(BASELINE), at(UVLOOP)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut push = |label: String, value: f64, target: Option<f64>| {
+        if value.is_finite() && value > 0.0 {
+            let r = Ratio::new("ws_echo", label, value);
+            out.push(match target {
+                Some(t) => r.target(t),
+                None => r,
+            });
+        } else {
+            println!("ratio `{label}` left out of the chart: {value}");
+        }
+    };
+    for (z, &size) in SIZES.iter().enumerate() {
+        let med = |i: usize, f: fn(&Sample) -> f64| median_range(samples[z][i].iter().map(f)).0;
+        let name = size_name(size);
+        let rate = |s: &Sample| s.msgs_per_sec;
+        let user = |s: &Sample| s.user_us;
+        if let Some(b) = base {
+            push(
+                format!("{name} msg/s vs {BASELINE}"),
+                med(w, rate) / med(b, rate),
+                Some(1.5),
+            );
+            // At most 0.5x tokio-tungstenite's user CPU: tokio-tungstenite's over
+            // weft's at least 2.
+            push(
+                format!("{name} user CPU vs {BASELINE}"),
+                med(b, user) / med(w, user),
+                Some(2.0),
+            );
+        }
+        if let Some(u) = uv {
+            push(
+                format!("{name} msg/s vs websockets+uvloop"),
+                med(w, rate) / med(u, rate),
+                (size == 20).then_some(3.0),
+            );
+        }
+    }
+    if let Some(b) = base {
+        push(
+            format!("idle connection bytes vs {BASELINE}"),
+            idle[b] / idle[w],
+            Some(1.0),
+        );
+    }
     out
 }
 
