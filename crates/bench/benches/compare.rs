@@ -1,16 +1,95 @@
-//! weft against tokio's current-thread runtime, side by side in one process.
+//! weft against tokio's current-thread runtime (and, where the work is `Send`, tokio's
+//! multi-thread runtime), side by side in one process.
 //!
 //! `cargo bench -p weft-bench --bench compare -- [--quick] [--reps N] [--markdown PATH]
 //! [SCENARIO..]`. Each scenario has a weft closure and a tokio closure doing the same
-//! work; both return a checksum that must equal the expected value.
+//! work; all return a checksum that must equal the expected value. `task_memory` is not
+//! timed: it counts the heap bytes a pending task holds, through the counting global
+//! allocator below.
+//!
+//! With `--markdown PATH`, the ratios for the chart are written next to the report
+//! ([`weft_bench::write_ratios`]).
 
+// The counting allocator needs `unsafe impl GlobalAlloc`; nothing else may be unsafe.
+#![deny(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use weft_bench::{compare, measure, Args, MachineInfo, Report, Run, XorShift64};
+use weft_bench::{
+    measure, write_ratios, Args, Comparison, MachineInfo, Ratio, Report, Run, XorShift64,
+};
+
+// ---- the counting allocator --------------------------------------------------------
+
+/// The global allocator: [`System`], which also adds up the bytes allocated minus the
+/// bytes freed while [`COUNTING`] is set. Outside `task_memory` the only cost is one
+/// relaxed load of a flag that never changes (no shared cache line is written, so the
+/// multi-thread runtime's workers do not contend on it).
+struct CountingAlloc;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+/// Whether allocations are being counted.
+static COUNTING: AtomicBool = AtomicBool::new(false);
+/// Bytes allocated minus bytes freed (by any thread) while counting.
+static COUNTED: AtomicIsize = AtomicIsize::new(0);
+
+#[inline]
+fn count(delta: isize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        COUNTED.fetch_add(delta, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every method forwards its arguments unchanged to `System` and returns what
+// `System` returned, so `System`'s implementation of the contract holds; the counting
+// only updates atomics and never allocates.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, which is `System.alloc`'s.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            count(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc_zeroed`'s contract, which is `System`'s.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            count(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with
+        // `layout` (the caller's contract).
+        unsafe { System.dealloc(ptr, layout) };
+        count(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` was allocated by `System` with `layout`, and `new_size` is valid
+        // for it (the caller's contract).
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            count(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
 
 /// Workload sizes: full, or quick (divided by 100).
 struct Sizes {
@@ -35,6 +114,8 @@ struct Sizes {
     mpsc: u64,
     mpsc_capacity: usize,
     oneshot: u64,
+    /// Pending tasks measured together by `task_memory`.
+    task_memory: u64,
 }
 
 impl Sizes {
@@ -59,6 +140,7 @@ impl Sizes {
             mpsc: 1_000_000,
             mpsc_capacity: 128,
             oneshot: 200_000,
+            task_memory: 10_000,
         }
     }
 
@@ -84,19 +166,39 @@ impl Sizes {
             mpsc: 10_000,
             mpsc_capacity: 128,
             oneshot: 2_000,
+            task_memory: 1_000,
         }
     }
 }
+
+/// Which of tokio's runtimes a tokio closure runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tokio {
+    /// The current-thread runtime: the headline comparison (the issues' targets).
+    CurrentThread,
+    /// The multi-thread runtime with [`MT_WORKERS`] workers.
+    MultiThread,
+}
+
+/// Worker threads of the multi-thread tokio runtime (the machine has 2 cores).
+const MT_WORKERS: usize = 2;
 
 struct Scenario {
     name: &'static str,
     expected: fn(&Sizes) -> u64,
     weft: fn(&Sizes) -> Run,
-    tokio: fn(&Sizes) -> Run,
+    tokio: fn(&Sizes, Tokio) -> Run,
+    /// Whether `tokio` also runs on the multi-thread runtime (its work is `Send`).
+    multi_thread: bool,
     /// Also report CPU time (where wall time is mostly waiting).
     cpu: bool,
+    /// The issue's target for the ratio tokio (current-thread) / weft, for the chart.
+    target: Option<f64>,
     note: fn(&Sizes) -> String,
 }
+
+/// The scenario that counts bytes per task instead of timing (run after the others).
+const TASK_MEMORY: &str = "task_memory";
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -104,7 +206,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.spawn_join * (s.spawn_join - 1) / 2,
         weft: weft_spawn_join,
         tokio: tokio_spawn_join,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "{} trivial tasks spawned from inside the runtime (each returns its index), \
@@ -118,7 +222,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.spawn_join * (s.spawn_join - 1) / 2,
         weft: weft_spawn_join_named,
         tokio: tokio_spawn_join,
+        multi_thread: false,
         cpu: false,
+        target: None,
         note: |s| {
             format!(
                 "as spawn_join, but weft names every task (`Builder::new().name(format!(\"task-{{i}}\"))`, \
@@ -134,7 +240,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.call_soon,
         weft: weft_call_soon,
         tokio: tokio_call_soon,
+        multi_thread: false,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "{} callbacks each incrementing a counter. weft: `Handle::call_soon` with \
@@ -155,7 +263,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.timers,
         weft: weft_timers,
         tokio: tokio_timers,
+        multi_thread: true,
         cpu: true,
+        target: Some(1.5),
         note: |s| {
             format!(
                 "{} tasks each sleeping a pseudo-random duration uniform in (0, {}] \
@@ -174,7 +284,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.spawn_many * s.batch,
         weft: weft_spawn_many,
         tokio: tokio_spawn_many,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.2),
         note: |s| {
             format!(
                 "{} tasks spawned from inside the runtime, each bumping a shared atomic \
@@ -191,7 +303,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.yield_tasks * s.yield_count,
         weft: weft_yield_many,
         tokio: tokio_yield_many,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.2),
         note: |s| {
             format!(
                 "{} tasks each yielding {} times (`weft::yield_now` / \
@@ -206,7 +320,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.batch * (s.ping_pong * (s.ping_pong + 1) / 2),
         weft: weft_ping_pong,
         tokio: tokio_ping_pong,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.2),
         note: |s| {
             format!(
                 "{} tasks, each spawning a partner and exchanging one message there and \
@@ -223,7 +339,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.chain * s.batch,
         weft: weft_chained_spawn,
         tokio: tokio_chained_spawn,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.2),
         note: |s| {
             format!(
                 "a task spawns a task which spawns a task ... {} deep; the last one \
@@ -239,7 +357,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.lock_uncontended,
         weft: weft_lock_uncontended,
         tokio: tokio_lock_uncontended,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "one task (the main future) acquiring and releasing a lock {} times, \
@@ -256,7 +376,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.lock_tasks * s.lock_iters,
         weft: weft_lock_contended,
         tokio: tokio_lock_contended,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "{} tasks each taking a shared lock {} times; while holding it a task \
@@ -277,7 +399,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.sem_tasks * s.sem_iters + s.sem_permits,
         weft: weft_semaphore,
         tokio: tokio_semaphore,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "a semaphore of {} permits, {} tasks each acquiring a permit {} times, \
@@ -299,7 +423,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.mpsc * (s.mpsc - 1) / 2,
         weft: weft_mpsc_bounded,
         tokio: tokio_mpsc_bounded,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "one spawned producer task sending the integers 0..{} through a bounded \
@@ -317,7 +443,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.mpsc * (s.mpsc - 1) / 2,
         weft: weft_mpsc_unbounded,
         tokio: tokio_mpsc_unbounded,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "as `mpsc_bounded`, through an unbounded channel: \
@@ -334,7 +462,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| s.oneshot * (s.oneshot - 1) / 2,
         weft: weft_oneshot_ping_pong,
         tokio: tokio_oneshot_ping_pong,
+        multi_thread: true,
         cpu: false,
+        target: Some(1.0),
         note: |s| {
             format!(
                 "{} round trips, one after the other: the main future makes a fresh \
@@ -352,7 +482,9 @@ const SCENARIOS: &[Scenario] = &[
         expected: |s| 2 * s.oneshot,
         weft: weft_oneshot_bounce,
         tokio: tokio_oneshot_bounce,
+        multi_thread: true,
         cpu: false,
+        target: None,
         note: |s| {
             format!(
                 "the main future and one spawned peer task bouncing a counter {} times \
@@ -395,16 +527,54 @@ fn weft_run(fut: impl std::future::Future<Output = u64>) -> Run {
     Run { checksum, sample }
 }
 
-/// Times `fut` under `block_on` of a fresh current-thread tokio runtime (creation and
-/// drop not timed).
-fn tokio_run(time: bool, fut: impl std::future::Future<Output = u64>) -> Run {
-    let mut b = tokio::runtime::Builder::new_current_thread();
+/// A fresh tokio runtime of flavor `rt`, with the timer if `time`. The multi-thread
+/// one has run a task already, so that its workers are up before anything is timed.
+fn tokio_runtime(rt: Tokio, time: bool) -> tokio::runtime::Runtime {
+    let mut b = match rt {
+        Tokio::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Tokio::MultiThread => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(MT_WORKERS);
+            b
+        }
+    };
     if time {
         b.enable_time();
     }
-    let rt = b.build().expect("could not build a tokio runtime");
-    let (checksum, sample) = measure(|| rt.block_on(fut));
-    drop(rt);
+    let runtime = b.build().expect("could not build a tokio runtime");
+    if rt == Tokio::MultiThread {
+        runtime
+            .block_on(runtime.spawn(async {}))
+            .expect("warm-up task failed");
+    }
+    runtime
+}
+
+/// Runs `fut` to completion as the main future on `runtime` of flavor `rt`: under
+/// `block_on` on the current-thread runtime; on the multi-thread runtime as a spawned
+/// task, so that it runs on a worker like the tasks it spawns (`block_on` only waits).
+fn tokio_block_on<F>(runtime: &tokio::runtime::Runtime, rt: Tokio, fut: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match rt {
+        Tokio::CurrentThread => runtime.block_on(fut),
+        Tokio::MultiThread => runtime
+            .block_on(runtime.spawn(fut))
+            .expect("main task failed"),
+    }
+}
+
+/// Times `fut` as the main future of a fresh tokio runtime of flavor `rt` (creation and
+/// drop not timed).
+fn tokio_run<F>(rt: Tokio, time: bool, fut: F) -> Run
+where
+    F: Future<Output = u64> + Send + 'static,
+{
+    let runtime = tokio_runtime(rt, time);
+    let (checksum, sample) = measure(|| tokio_block_on(&runtime, rt, fut));
+    drop(runtime);
     Run { checksum, sample }
 }
 
@@ -440,9 +610,9 @@ fn weft_spawn_join_named(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_spawn_join(s: &Sizes) -> Run {
+fn tokio_spawn_join(s: &Sizes, rt: Tokio) -> Run {
     let n = s.spawn_join;
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
         let mut sum = 0;
         for h in handles {
@@ -473,8 +643,13 @@ fn weft_call_soon(s: &Sizes) -> Run {
 }
 
 /// tokio's closest match of `call_soon`: `!Send` closures over an `Rc<Cell<u64>>`, run
-/// as `spawn_local` tasks on a `LocalSet`.
-fn tokio_call_soon(s: &Sizes) -> Run {
+/// as `spawn_local` tasks on a `LocalSet` (so on the current-thread runtime only).
+fn tokio_call_soon(s: &Sizes, rt: Tokio) -> Run {
+    assert_eq!(
+        rt,
+        Tokio::CurrentThread,
+        "call_soon has no multi-thread variant"
+    );
     let n = s.call_soon;
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -500,9 +675,9 @@ fn tokio_call_soon(s: &Sizes) -> Run {
 
 /// The alternative, `WEFT_BENCH_CALL_SOON=spawn`: plain `tokio::spawn`ed tasks over an
 /// `Arc<AtomicU64>` (join handles dropped).
-fn tokio_call_soon_spawn(s: &Sizes) -> Run {
+fn tokio_call_soon_spawn(s: &Sizes, rt: Tokio) -> Run {
     let n = s.call_soon;
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let count = Arc::new(AtomicU64::new(0));
         for _ in 0..n {
             let c = count.clone();
@@ -552,9 +727,9 @@ fn weft_timers(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_timers(s: &Sizes) -> Run {
+fn tokio_timers(s: &Sizes, rt: Tokio) -> Run {
     let ds = deadlines(s);
-    tokio_run(true, async move {
+    tokio_run(rt, true, async move {
         let fired = Arc::new(AtomicU64::new(0));
         let handles: Vec<_> = ds
             .into_iter()
@@ -600,9 +775,9 @@ fn weft_spawn_many(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_spawn_many(s: &Sizes) -> Run {
+fn tokio_spawn_many(s: &Sizes, rt: Tokio) -> Run {
     let (n, batch) = (s.spawn_many, s.batch);
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let mut total = 0;
         for _ in 0..batch {
             let done = Arc::new(AtomicU64::new(0));
@@ -647,9 +822,9 @@ fn weft_yield_many(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_yield_many(s: &Sizes) -> Run {
+fn tokio_yield_many(s: &Sizes, rt: Tokio) -> Run {
     let (tasks, yields) = (s.yield_tasks, s.yield_count);
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let handles: Vec<_> = (0..tasks)
             .map(|_| {
                 tokio::spawn(async move {
@@ -697,9 +872,9 @@ fn weft_ping_pong(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_ping_pong(s: &Sizes) -> Run {
+fn tokio_ping_pong(s: &Sizes, rt: Tokio) -> Run {
     let (pairs, batch) = (s.ping_pong, s.batch);
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let mut total = 0;
         for _ in 0..batch {
             let handles: Vec<_> = (0..pairs)
@@ -759,9 +934,9 @@ fn tokio_chain(left: u64, depth: u64, done: tokio::sync::oneshot::Sender<u64>) {
     }
 }
 
-fn tokio_chained_spawn(s: &Sizes) -> Run {
+fn tokio_chained_spawn(s: &Sizes, rt: Tokio) -> Run {
     let (depth, batch) = (s.chain, s.batch);
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let mut total = 0;
         for _ in 0..batch {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -788,9 +963,9 @@ fn weft_lock_uncontended(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_lock_uncontended(s: &Sizes) -> Run {
+fn tokio_lock_uncontended(s: &Sizes, rt: Tokio) -> Run {
     let n = s.lock_uncontended;
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let lock = tokio::sync::Mutex::new(());
         let mut count = 0;
         for _ in 0..n {
@@ -830,9 +1005,9 @@ fn weft_lock_contended(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_lock_contended(s: &Sizes) -> Run {
+fn tokio_lock_contended(s: &Sizes, rt: Tokio) -> Run {
     let (tasks, iters) = (s.lock_tasks, s.lock_iters);
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let lock = Arc::new(tokio::sync::Mutex::new(()));
         let counter = Arc::new(AtomicU64::new(0));
         let handles: Vec<_> = (0..tasks)
@@ -911,9 +1086,9 @@ fn weft_semaphore(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_semaphore(s: &Sizes) -> Run {
+fn tokio_semaphore(s: &Sizes, rt: Tokio) -> Run {
     let (permits, tasks, iters) = (s.sem_permits, s.sem_tasks, s.sem_iters);
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let sem = Arc::new(tokio::sync::Semaphore::new(permits as usize));
         let holders = Arc::new(Holders::default());
         let handles: Vec<_> = (0..tasks)
@@ -957,9 +1132,9 @@ fn weft_mpsc_bounded(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_mpsc_bounded(s: &Sizes) -> Run {
+fn tokio_mpsc_bounded(s: &Sizes, rt: Tokio) -> Run {
     let (n, cap) = (s.mpsc, s.mpsc_capacity);
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(cap);
         let producer = tokio::spawn(async move {
             for i in 0..n {
@@ -993,9 +1168,9 @@ fn weft_mpsc_unbounded(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_mpsc_unbounded(s: &Sizes) -> Run {
+fn tokio_mpsc_unbounded(s: &Sizes, rt: Tokio) -> Run {
     let n = s.mpsc;
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
         let producer = tokio::spawn(async move {
             for i in 0..n {
@@ -1028,9 +1203,9 @@ fn weft_oneshot_ping_pong(s: &Sizes) -> Run {
     })
 }
 
-fn tokio_oneshot_ping_pong(s: &Sizes) -> Run {
+fn tokio_oneshot_ping_pong(s: &Sizes, rt: Tokio) -> Run {
     let n = s.oneshot;
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let mut sum = 0;
         for i in 0..n {
             let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
@@ -1080,9 +1255,9 @@ fn weft_oneshot_bounce(s: &Sizes) -> Run {
 #[derive(Debug)]
 struct TokioBall(u64, tokio::sync::oneshot::Sender<TokioBall>);
 
-fn tokio_oneshot_bounce(s: &Sizes) -> Run {
+fn tokio_oneshot_bounce(s: &Sizes, rt: Tokio) -> Run {
     let n = s.oneshot;
-    tokio_run(false, async move {
+    tokio_run(rt, false, async move {
         let (mut to_peer, peer_rx) = tokio::sync::oneshot::channel::<TokioBall>();
         let peer = tokio::spawn(async move {
             let (mut rx, mut bounced) = (peer_rx, 0u64);
@@ -1106,6 +1281,194 @@ fn tokio_oneshot_bounce(s: &Sizes) -> Run {
     })
 }
 
+// ---- task_memory ------------------------------------------------------------------
+
+/// Polls of every [`Parked`] future so far.
+static PARKED_POLLS: AtomicU64 = AtomicU64::new(0);
+
+/// The future of the `task_memory` tasks: `W` words (`8 * W` bytes), never ready, and
+/// it keeps no waker (so it allocates nothing anywhere); each poll is counted in
+/// [`PARKED_POLLS`].
+struct Parked<const W: usize> {
+    _state: [u64; W],
+}
+
+impl<const W: usize> Parked<W> {
+    fn new() -> Parked<W> {
+        Parked { _state: [0; W] }
+    }
+}
+
+impl<const W: usize> Future for Parked<W> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        PARKED_POLLS.fetch_add(1, Ordering::Relaxed);
+        Poll::Pending
+    }
+}
+
+/// What one runtime's `task_memory` run found.
+struct TaskMemory {
+    /// Tasks polled at least once (the checksum: all of them).
+    polled: u64,
+    /// Live heap growth from before the first spawn until every task had been polled
+    /// once.
+    bytes: isize,
+}
+
+/// The `task_memory` measurement inside a main future: after one warm-up task (the
+/// runtime's one-time allocations), spawns `n` [`Parked`] tasks and yields until each
+/// has been polled once, counting the heap growth meanwhile; then cancels them.
+/// `spawn`, `yield_now` and `cancel` are the runtime's.
+async fn task_memory<const W: usize, H, Y, C>(
+    n: u64,
+    spawn: impl Fn(Parked<W>) -> H,
+    yield_now: impl Fn() -> Y,
+    cancel: impl Fn(H) -> C,
+) -> TaskMemory
+where
+    Y: Future<Output = ()>,
+    C: Future<Output = ()>,
+{
+    cancel(spawn(Parked::new())).await;
+    // Neither the handles' vector nor anything before the spawns is counted.
+    let mut handles = Vec::with_capacity(n as usize);
+    PARKED_POLLS.store(0, Ordering::SeqCst);
+    COUNTED.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    for _ in 0..n {
+        handles.push(spawn(Parked::new()));
+    }
+    while PARKED_POLLS.load(Ordering::SeqCst) < n {
+        yield_now().await;
+    }
+    COUNTING.store(false, Ordering::SeqCst);
+    let bytes = COUNTED.load(Ordering::SeqCst);
+    let polled = PARKED_POLLS.load(Ordering::SeqCst);
+    for h in handles {
+        cancel(h).await;
+    }
+    TaskMemory { polled, bytes }
+}
+
+fn weft_task_memory<const W: usize>(n: u64) -> TaskMemory {
+    let mut lp = weft_loop();
+    let out = lp.run_until_complete(task_memory::<W, _, _, _>(
+        n,
+        weft::spawn,
+        weft::yield_now,
+        |t| {
+            t.cancel();
+            async move {
+                let err = t.await.expect_err("a parked task finished");
+                assert!(err.is_cancelled(), "a parked task failed: {err}");
+            }
+        },
+    ));
+    lp.close();
+    out
+}
+
+fn tokio_task_memory<const W: usize>(n: u64, rt: Tokio) -> TaskMemory {
+    let runtime = tokio_runtime(rt, false);
+    let out = tokio_block_on(
+        &runtime,
+        rt,
+        task_memory::<W, _, _, _>(n, tokio::spawn, tokio::task::yield_now, |t| {
+            t.abort();
+            async move {
+                let err = t.await.expect_err("a parked task finished");
+                assert!(err.is_cancelled(), "a parked task failed: {err}");
+            }
+        }),
+    );
+    drop(runtime);
+    out
+}
+
+/// Bytes per task beyond a future of `8 * W` bytes, over `n` tasks, on weft, tokio and
+/// tokio-mt; an error if a runtime did not poll every task.
+fn bytes_per_task<const W: usize>(n: u64) -> Result<[f64; 3], String> {
+    let runs = [
+        ("weft", weft_task_memory::<W>(n)),
+        ("tokio", tokio_task_memory::<W>(n, Tokio::CurrentThread)),
+        ("tokio-mt", tokio_task_memory::<W>(n, Tokio::MultiThread)),
+    ];
+    if let Some((runtime, m)) = runs.iter().find(|(_, m)| m.polled != n) {
+        return Err(format!("{runtime} polled {} of {n} tasks", m.polled));
+    }
+    let future = std::mem::size_of::<Parked<W>>() as f64;
+    Ok(runs.map(|(_, m)| m.bytes as f64 / n as f64 - future))
+}
+
+/// One `task_memory` measurement: [`bytes_per_task`] for one future size.
+type PerTask = fn(u64) -> Result<[f64; 3], String>;
+
+/// Futures of 8, 16, ..., 128 bytes: one period of tokio's task cell, which is aligned
+/// to 128 bytes on x86-64 and aarch64 (so its padding, part of the overhead, depends on
+/// the future's size modulo 128). The headline is the mean over these sizes.
+const PERIOD: [PerTask; 16] = [
+    bytes_per_task::<1>,
+    bytes_per_task::<2>,
+    bytes_per_task::<3>,
+    bytes_per_task::<4>,
+    bytes_per_task::<5>,
+    bytes_per_task::<6>,
+    bytes_per_task::<7>,
+    bytes_per_task::<8>,
+    bytes_per_task::<9>,
+    bytes_per_task::<10>,
+    bytes_per_task::<11>,
+    bytes_per_task::<12>,
+    bytes_per_task::<13>,
+    bytes_per_task::<14>,
+    bytes_per_task::<15>,
+    bytes_per_task::<16>,
+];
+
+/// The `task_memory` scenario: rows for a few single future sizes (of [`PERIOD`], plus
+/// 1 KiB), then the mean over [`PERIOD`], whose ratios go to the chart.
+fn run_task_memory(tasks: u64, report: &mut Report, ratios: &mut Vec<Ratio>) -> Result<(), String> {
+    let period = PERIOD
+        .iter()
+        .map(|per_task| per_task(tasks))
+        .collect::<Result<Vec<[f64; 3]>, String>>()?;
+    let mut row = |future: &str, [weft, tokio, mt]: [f64; 3]| {
+        report.push_memory(TASK_MEMORY, future, tasks, weft, tokio, Some(mt));
+    };
+    for bytes in [16, 64, 128] {
+        row(&format!("{bytes} B"), period[bytes / 8 - 1]);
+    }
+    row("1,024 B", bytes_per_task::<128>(tasks)?);
+    let mean = |i: usize| period.iter().map(|b| b[i]).sum::<f64>() / period.len() as f64;
+    row("8–128 B, mean", [mean(0), mean(1), mean(2)]);
+    let headline = report.memory.last().expect("just pushed");
+    ratios.push(Ratio::new("compare", "task overhead vs tokio", headline.ratio()).target(1.0));
+    if let Some(r) = headline.ratio_mt() {
+        ratios.push(Ratio::new("compare", "task overhead vs tokio-mt", r));
+    }
+    report.note(
+        TASK_MEMORY,
+        format!(
+            "{} tasks spawned from the main future, each running a future that is never \
+             ready and keeps no waker; once each has been polled, the growth of the live \
+             heap since before the first spawn (bytes requested from the allocator, \
+             counted by a global allocator wrapping `System`; the handles' vector is \
+             allocated beforehand), divided by the tasks, minus the future's size. That \
+             includes each runtime's share of its task list and run queue grown for that \
+             many tasks (vectors that double as they grow, so up to half empty). Measured \
+             once per runtime and future size, after one warm-up task; the tasks are then \
+             cancelled. The last row is the mean over futures of 8, \
+             16, ..., 128 bytes, since tokio aligns its task cell to 128 bytes (its \
+             padding depends on the future's size modulo 128); its ratio is the one \
+             charted.",
+            n(tasks)
+        ),
+    );
+    Ok(())
+}
+
 // ---- main -------------------------------------------------------------------------
 
 fn main() {
@@ -1116,7 +1479,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+    let names: Vec<&str> = SCENARIOS
+        .iter()
+        .map(|s| s.name)
+        .chain([TASK_MEMORY])
+        .collect();
     if args.help {
         println!("{}\nscenarios: {}", Args::usage(), names.join(", "));
         return;
@@ -1136,6 +1503,20 @@ fn main() {
     let plain_spawn = std::env::var_os("WEFT_BENCH_CALL_SOON").is_some_and(|v| v == "spawn");
     let machine = MachineInfo::detect();
     let mut report = Report::new(args.quick, args.reps);
+    let mut ratios = Vec::new();
+    if selected.iter().any(|s| *s != TASK_MEMORY) {
+        report.note(
+            "tokio-mt",
+            format!(
+                "tokio's multi-thread runtime with {MT_WORKERS} worker threads, running the \
+                 same (`Send`) code as the current-thread column; the main future is \
+                 spawned as a task (so it runs on a worker like the tasks it spawns) and \
+                 `block_on` only waits for it. Scenarios with `!Send` state (call_soon's \
+                 `LocalSet`) and weft-only variations (spawn_join_named) have no tokio-mt \
+                 column."
+            ),
+        );
+    }
     for sc in SCENARIOS.iter().filter(|s| selected.contains(&s.name)) {
         eprint!("{} ... ", sc.name);
         let t0 = Instant::now();
@@ -1144,11 +1525,13 @@ fn main() {
         } else {
             sc.tokio
         };
-        let result = compare(
+        let mut mt = || tokio_fn(&sizes, Tokio::MultiThread);
+        let result = Comparison::run(
             args.reps,
             (sc.expected)(&sizes),
-            || (sc.weft)(&sizes),
-            || tokio_fn(&sizes),
+            &mut || (sc.weft)(&sizes),
+            &mut || tokio_fn(&sizes, Tokio::CurrentThread),
+            if sc.multi_thread { Some(&mut mt) } else { None },
         );
         let cmp = match result {
             Ok(c) => c,
@@ -1159,15 +1542,38 @@ fn main() {
             }
         };
         eprintln!("ok ({:.1} s)", t0.elapsed().as_secs_f64());
-        if sc.cpu {
-            report.push(cmp.wall_row(&format!("{} (wall)", sc.name)));
-            if let Some(row) = cmp.cpu_row(&format!("{} (cpu)", sc.name)) {
-                report.push(row);
-            }
+        let rows = if sc.cpu {
+            let wall = cmp.wall_row(&format!("{} (wall)", sc.name));
+            [Some(wall), cmp.cpu_row(&format!("{} (cpu)", sc.name))]
         } else {
-            report.push(cmp.wall_row(sc.name));
+            [Some(cmp.wall_row(sc.name)), None]
+        };
+        for row in rows.into_iter().flatten() {
+            let vs_tokio = Ratio::new("compare", format!("{} vs tokio", row.scenario), row.ratio());
+            ratios.push(match sc.target {
+                Some(t) => vs_tokio.target(t),
+                None => vs_tokio,
+            });
+            if let Some(r) = row.ratio_mt() {
+                ratios.push(Ratio::new(
+                    "compare",
+                    format!("{} vs tokio-mt", row.scenario),
+                    r,
+                ));
+            }
+            report.push(row);
         }
         report.note(sc.name, (sc.note)(&sizes));
+    }
+    if selected.contains(&TASK_MEMORY) {
+        eprint!("{TASK_MEMORY} ... ");
+        let t0 = Instant::now();
+        if let Err(e) = run_task_memory(sizes.task_memory, &mut report, &mut ratios) {
+            eprintln!();
+            eprintln!("error: scenario {TASK_MEMORY}: {e}");
+            std::process::exit(1);
+        }
+        eprintln!("ok ({:.1} s)", t0.elapsed().as_secs_f64());
     }
     // In quick mode the table starts with the "quick mode: ..." banner.
     print!("{}", report.text_table());
@@ -1182,6 +1588,17 @@ fn main() {
             eprintln!("error: could not write {}: {e}", path.display());
             std::process::exit(1);
         }
-        println!("markdown written to {}", path.display());
+        if let Err(e) = write_ratios(path, &ratios) {
+            eprintln!(
+                "error: could not write the ratios next to {}: {e}",
+                path.display()
+            );
+            std::process::exit(1);
+        }
+        println!(
+            "markdown written to {} (ratios: {})",
+            path.display(),
+            weft_bench::ratios_path(path).display()
+        );
     }
 }

@@ -69,7 +69,7 @@ pub struct Run {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChecksumMismatch {
-    /// Which side got it wrong: `"weft"` or `"tokio"`.
+    /// Which side got it wrong: `"weft"`, `"tokio"` or `"tokio-mt"`.
     pub runtime: &'static str,
     /// The repetition (0 is the warm-up).
     pub repetition: usize,
@@ -99,23 +99,81 @@ impl fmt::Display for ChecksumMismatch {
 
 impl std::error::Error for ChecksumMismatch {}
 
-/// The timed repetitions of one scenario on both runtimes.
+/// The timed repetitions of one scenario on each runtime: weft, tokio's current-thread
+/// runtime and, if the scenario has that variant, tokio's multi-thread runtime.
 ///
 /// ```
 /// use weft_bench::{compare, measure, Run};
 /// let w = || Run { checksum: 7, sample: measure(|| ()).1 };
 /// let cmp = compare(5, 7, w, w).unwrap();
 /// assert_eq!((cmp.weft.len(), cmp.tokio.len()), (5, 5));
+/// assert!(cmp.tokio_mt.is_empty());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comparison {
     /// weft's samples, in order.
     pub weft: Vec<Sample>,
-    /// tokio's samples, in order.
+    /// tokio's (current-thread runtime) samples, in order.
     pub tokio: Vec<Sample>,
+    /// tokio's multi-thread runtime's samples, in order; empty if the scenario has no
+    /// such variant.
+    pub tokio_mt: Vec<Sample>,
 }
 
 impl Comparison {
+    /// Runs a scenario on two or three runtimes: one untimed warm-up each, then `reps`
+    /// timed repetitions alternating weft, tokio, tokio-mt, weft, tokio, tokio-mt, ...
+    /// (without the tokio-mt runs if `tokio_mt` is `None`). Every run's checksum must
+    /// equal `expected`. [`compare`] is this without the third runtime.
+    ///
+    /// ```
+    /// use weft_bench::{measure, Comparison, Run};
+    /// let order = std::cell::RefCell::new(String::new());
+    /// let run = |c| { order.borrow_mut().push(c); Run { checksum: 0, sample: measure(|| ()).1 } };
+    /// let cmp = Comparison::run(2, 0, &mut || run('w'), &mut || run('t'), Some(&mut || run('m')))
+    ///     .unwrap();
+    /// assert_eq!(order.into_inner(), "wtmwtmwtm");
+    /// assert_eq!(cmp.tokio_mt.len(), 2);
+    /// ```
+    pub fn run(
+        reps: usize,
+        expected: u64,
+        weft: &mut dyn FnMut() -> Run,
+        tokio: &mut dyn FnMut() -> Run,
+        mut tokio_mt: Option<&mut dyn FnMut() -> Run>,
+    ) -> Result<Comparison, ChecksumMismatch> {
+        let check = |runtime, repetition, run: Run| {
+            if run.checksum == expected {
+                Ok(run.sample)
+            } else {
+                Err(ChecksumMismatch {
+                    runtime,
+                    repetition,
+                    expected,
+                    got: run.checksum,
+                })
+            }
+        };
+        check("weft", 0, weft())?;
+        check("tokio", 0, tokio())?;
+        if let Some(mt) = tokio_mt.as_mut() {
+            check("tokio-mt", 0, mt())?;
+        }
+        let mut out = Comparison {
+            weft: Vec::with_capacity(reps),
+            tokio: Vec::with_capacity(reps),
+            tokio_mt: Vec::with_capacity(if tokio_mt.is_some() { reps } else { 0 }),
+        };
+        for rep in 1..=reps {
+            out.weft.push(check("weft", rep, weft())?);
+            out.tokio.push(check("tokio", rep, tokio())?);
+            if let Some(mt) = tokio_mt.as_mut() {
+                out.tokio_mt.push(check("tokio-mt", rep, mt())?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A report row of wall-clock times.
     ///
     /// ```
@@ -123,17 +181,20 @@ impl Comparison {
     /// let w = || Run { checksum: 0, sample: measure(|| ()).1 };
     /// let row = compare(3, 0, w, w).unwrap().wall_row("noop");
     /// assert_eq!(row.scenario, "noop");
+    /// assert!(row.tokio_mt.is_none());
     /// ```
     pub fn wall_row(&self, scenario: &str) -> Row {
-        let wall = |v: &[Sample]| Summary::of(v.iter().map(|s| s.wall)).expect("no samples");
+        let wall = |v: &[Sample]| Summary::of(v.iter().map(|s| s.wall));
         Row {
             scenario: scenario.to_string(),
-            weft: wall(&self.weft),
-            tokio: wall(&self.tokio),
+            weft: wall(&self.weft).expect("no samples"),
+            tokio: wall(&self.tokio).expect("no samples"),
+            tokio_mt: wall(&self.tokio_mt),
         }
     }
 
-    /// A report row of CPU times, if every sample has one.
+    /// A report row of CPU times, if every weft and tokio sample has one (the tokio-mt
+    /// column is left empty if it has no samples or one lacks its CPU time).
     ///
     /// ```
     /// use weft_bench::{compare, measure, Run};
@@ -151,13 +212,14 @@ impl Comparison {
             scenario: scenario.to_string(),
             weft: cpu(&self.weft)?,
             tokio: cpu(&self.tokio)?,
+            tokio_mt: cpu(&self.tokio_mt),
         })
     }
 }
 
-/// Runs a scenario on both runtimes: one untimed warm-up each, then `reps` timed
+/// Runs a scenario on weft and tokio: one untimed warm-up each, then `reps` timed
 /// repetitions alternating weft, tokio, weft, tokio, ... Every run's checksum must equal
-/// `expected`.
+/// `expected`. [`Comparison::run`] adds a third runtime (tokio's multi-thread one).
 ///
 /// ```
 /// use weft_bench::{compare, measure, Run};
@@ -174,29 +236,7 @@ pub fn compare(
     mut weft: impl FnMut() -> Run,
     mut tokio: impl FnMut() -> Run,
 ) -> Result<Comparison, ChecksumMismatch> {
-    let check = |runtime, repetition, run: Run| {
-        if run.checksum == expected {
-            Ok(run.sample)
-        } else {
-            Err(ChecksumMismatch {
-                runtime,
-                repetition,
-                expected,
-                got: run.checksum,
-            })
-        }
-    };
-    check("weft", 0, weft())?;
-    check("tokio", 0, tokio())?;
-    let mut out = Comparison {
-        weft: Vec::with_capacity(reps),
-        tokio: Vec::with_capacity(reps),
-    };
-    for rep in 1..=reps {
-        out.weft.push(check("weft", rep, weft())?);
-        out.tokio.push(check("tokio", rep, tokio())?);
-    }
-    Ok(out)
+    Comparison::run(reps, expected, &mut weft, &mut tokio, None)
 }
 
 /// Median and range of a set of durations.
