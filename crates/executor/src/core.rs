@@ -18,6 +18,9 @@ use crate::shared::{Injected, Shared};
 use crate::sync::Ordering;
 use crate::task::cell::{Header, Run};
 
+/// Ready-queue capacity kept however quiet the loop gets (entries).
+const READY_KEEP: usize = 256;
+
 /// An entry of the ready queue (asyncio's `_ready`).
 pub(crate) enum Runnable {
     Task(Arc<dyn Run>),
@@ -206,6 +209,13 @@ impl Core {
             } else {
                 self.run_one(r, root);
             }
+        }
+        // A burst (10,000 spawns at once) grows the ready queue; give that memory back
+        // once the burst has drained, so pending tasks do not keep paying for it.
+        let mut ready = self.ready.borrow_mut();
+        if ready.capacity() > READY_KEEP && ready.len() < ready.capacity() / 8 {
+            let keep = READY_KEEP.max(2 * ready.len());
+            ready.shrink_to(keep);
         }
     }
 

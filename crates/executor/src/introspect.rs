@@ -11,7 +11,7 @@ use crate::task::state;
 
 /// The name of a task: its own, or asyncio's `Task-<id>`.
 pub(crate) fn task_name(h: &Header) -> String {
-    match &h.meta.name {
+    match h.meta.name() {
         Some(n) => n.to_string(),
         None => format!("Task-{}", h.id),
     }
@@ -121,7 +121,7 @@ impl TaskInfo {
         TaskInfo {
             task: TaskRef::of(h),
             state: TaskState::of(h.state.load()),
-            age: h.meta.spawned_at.map(|t| now.saturating_duration_since(t)),
+            age: h.meta.spawned_at().map(|t| now.saturating_duration_since(t)),
         }
     }
 }

@@ -29,12 +29,43 @@ use crate::error::TaskError;
 use crate::shared::Shared;
 use crate::sync::{lock, Mutex};
 
-/// What a task carries for introspection: its name, where it was spawned, and (in
+/// What a task carries for introspection: where it was spawned, its name, and (in
 /// debug mode) when.
+///
+/// The name and the spawn time sit behind one optional box: most tasks have neither,
+/// and an unnamed task outside debug mode then costs 16 bytes here instead of 48 (the
+/// task overhead `compare task_memory` measures against tokio's).
 pub(crate) struct Meta {
-    pub(crate) name: Option<std::borrow::Cow<'static, str>>,
     pub(crate) location: &'static std::panic::Location<'static>,
-    pub(crate) spawned_at: Option<std::time::Instant>,
+    extra: Option<Box<MetaExtra>>,
+}
+
+/// The rarely present part of [`Meta`].
+struct MetaExtra {
+    name: Option<std::borrow::Cow<'static, str>>,
+    spawned_at: Option<std::time::Instant>,
+}
+
+impl Meta {
+    pub(crate) fn new(
+        name: Option<std::borrow::Cow<'static, str>>,
+        location: &'static std::panic::Location<'static>,
+        spawned_at: Option<std::time::Instant>,
+    ) -> Meta {
+        let extra = (name.is_some() || spawned_at.is_some())
+            .then(|| Box::new(MetaExtra { name, spawned_at }));
+        Meta { location, extra }
+    }
+
+    /// The task's own name, if it was given one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.extra.as_ref()?.name.as_deref()
+    }
+
+    /// When the task was spawned, if the loop was in debug mode then.
+    pub(crate) fn spawned_at(&self) -> Option<std::time::Instant> {
+        self.extra.as_ref()?.spawned_at
+    }
 }
 
 /// The stage of a task: its future, then its outcome, then nothing.

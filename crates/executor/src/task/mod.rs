@@ -85,11 +85,7 @@ where
     F: Future + 'static,
 {
     let id = core.shared.next_task_id();
-    let meta = Meta {
-        name,
-        location,
-        spawned_at: core.debug_now(),
-    };
+    let meta = Meta::new(name, location, core.debug_now());
     core.metrics.spawned();
     let cell = TaskCell::new(future, core.shared.clone(), id, meta);
     if core.shared.is_closed() {
@@ -112,11 +108,7 @@ where
     F::Output: Send,
 {
     let id = shared.next_task_id();
-    let meta = Meta {
-        name,
-        location,
-        spawned_at: None,
-    };
+    let meta = Meta::new(name, location, None);
     let cell = TaskCell::new(future, shared.clone(), id, meta);
     if let Err(Injected::Spawn(t)) = shared.inject(Injected::Spawn(cell.clone())) {
         // Closed loop: the task ends cancelled without running. It never ran, so its
