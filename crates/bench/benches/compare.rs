@@ -97,6 +97,9 @@ struct Sizes {
     call_soon: u64,
     timers: u64,
     timer_max: Duration,
+    /// Timers armed and cancelled by `timers_cancel`, and how many are pending at once.
+    timers_cancel: u64,
+    timers_cancel_batch: usize,
     spawn_many: u64,
     yield_tasks: u64,
     yield_count: u64,
@@ -125,6 +128,8 @@ impl Sizes {
             call_soon: 1_000_000,
             timers: 100_000,
             timer_max: Duration::from_secs(1),
+            timers_cancel: 1_000_000,
+            timers_cancel_batch: 1_000,
             spawn_many: 10_000,
             yield_tasks: 1_000,
             yield_count: 1_000,
@@ -149,6 +154,8 @@ impl Sizes {
             spawn_join: 10_000,
             call_soon: 10_000,
             timers: 1_000,
+            timers_cancel: 10_000,
+            timers_cancel_batch: 100,
             timer_max: Duration::from_millis(10),
             spawn_many: 100,
             yield_tasks: 100,
@@ -276,6 +283,27 @@ const SCENARIOS: &[Scenario] = &[
                  runtime's own cost of arming, firing and waking the timers.",
                 n(s.timers),
                 weft_bench::fmt_duration(s.timer_max)
+            )
+        },
+    },
+    Scenario {
+        name: "timers_cancel",
+        expected: |s| s.timers_cancel,
+        weft: weft_timers_cancel,
+        tokio: tokio_timers_cancel,
+        multi_thread: true,
+        cpu: false,
+        target: Some(1.5),
+        note: |s| {
+            format!(
+                "{} timers armed and cancelled in one task, {} pending at any time: each \
+                 a sleep of a pseudo-random duration in (0, 10 s] (xorshift64, fixed \
+                 seed), polled once (which arms it; it must be pending), and cancelled {} \
+                 arms later by being replaced in its box (the boxes are allocated once) — \
+                 the pattern of timeouts around requests that finish in time.",
+                n(s.timers_cancel),
+                n(s.timers_cancel_batch as u64),
+                n(s.timers_cancel_batch as u64)
             )
         },
     },
@@ -748,6 +776,49 @@ fn tokio_timers(s: &Sizes, rt: Tokio) -> Run {
             h.await.expect("task failed");
         }
         fired.load(Ordering::Relaxed)
+    })
+}
+
+// ---- timers_cancel ------------------------------------------------------------------
+
+/// Arms `s.timers_cancel` sleeps made by `sleep` and cancels each one
+/// `s.timers_cancel_batch` arms later, by replacing it in its box; counts the sleeps
+/// that were pending after one poll. The boxes are allocated once, up front, so the
+/// loop measures the timers, not the allocator.
+async fn timers_cancel<S: Future<Output = ()>>(s: &Sizes, sleep: impl Fn(Duration) -> S) -> u64 {
+    let mut rng = XorShift64::new(0xCA9C_E115);
+    let max = Duration::from_secs(10).as_nanos() as u64;
+    let mut next = move || Duration::from_nanos(1 + rng.below(max));
+    let mut armed = 0u64;
+    let mut slots: Vec<Pin<Box<S>>> = Vec::with_capacity(s.timers_cancel_batch);
+    for i in 0..s.timers_cancel {
+        let k = i as usize % s.timers_cancel_batch;
+        if k == slots.len() {
+            slots.push(Box::pin(sleep(next())));
+        } else {
+            // Dropping the old sleep in place cancels its timer.
+            slots[k].set(sleep(next()));
+        }
+        let sl = &mut slots[k];
+        let pending =
+            std::future::poll_fn(|cx| Poll::Ready(sl.as_mut().poll(cx).is_pending())).await;
+        armed += u64::from(pending);
+    }
+    armed
+}
+
+fn weft_timers_cancel(s: &Sizes) -> Run {
+    weft_run(timers_cancel(s, weft::sleep))
+}
+
+fn tokio_timers_cancel(s: &Sizes, rt: Tokio) -> Run {
+    let sizes = Sizes {
+        timers_cancel: s.timers_cancel,
+        timers_cancel_batch: s.timers_cancel_batch,
+        ..Sizes::quick()
+    };
+    tokio_run(rt, true, async move {
+        timers_cancel(&sizes, tokio::time::sleep).await
     })
 }
 

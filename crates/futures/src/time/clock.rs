@@ -87,6 +87,9 @@ impl Clock {
         let n = self.inner.nanos.load(Ordering::Acquire);
         if self.inner.paused.load(Ordering::Acquire) {
             self.inner.epoch + Duration::from_nanos(n)
+        } else if n == 0 {
+            // Never advanced (the usual case): skip the addition.
+            Instant::now()
         } else {
             Instant::now() + Duration::from_nanos(n)
         }

@@ -1,6 +1,6 @@
 //! [`TimerDriver`]: the loop's timer wheel plus its clock.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
@@ -68,6 +68,9 @@ struct Inner {
 pub struct TimerDriver {
     id: u64,
     clock: Clock,
+    /// The `now` of the latest [`process`](TimerDriver::process): deadlines up to it
+    /// have passed without reading the clock again.
+    processed: Cell<Option<Instant>>,
     inner: RefCell<Inner>,
 }
 
@@ -84,6 +87,7 @@ impl TimerDriver {
         TimerDriver {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             clock,
+            processed: Cell::new(None),
             inner: RefCell::new(Inner {
                 wheel: Wheel::new(),
                 seq: 0,
@@ -253,6 +257,27 @@ impl TimerDriver {
         Some(self.clock.tick_instant(tick))
     }
 
+    /// Whether `deadline` has passed, judged without a clock read where possible: a
+    /// deadline at or before the latest [`process`](TimerDriver::process) has; on a
+    /// paused clock the (cheap) virtual time decides the rest. On the real clock a
+    /// deadline after that is treated as not yet passed, so its timer is armed and
+    /// fires at the loop's next timer pass: at most one turn later, never early.
+    ///
+    /// ```
+    /// # use weft_futures::time::*;
+    /// # use std::time::Duration;
+    /// let t = TimerDriver::new(Clock::new_paused());
+    /// let now = t.clock().now();
+    /// assert!(t.has_passed(now));
+    /// assert!(!t.has_passed(now + Duration::from_millis(1)));
+    /// ```
+    pub fn has_passed(&self, deadline: Instant) -> bool {
+        if self.processed.get().is_some_and(|p| deadline <= p) {
+            return true;
+        }
+        self.clock.is_paused() && deadline <= self.clock.now()
+    }
+
     /// Hands every timer due at `now` to `sink`, ordered by deadline then insertion.
     /// `sink` runs with the driver released, so it may insert or cancel timers.
     ///
@@ -265,6 +290,9 @@ impl TimerDriver {
     /// assert_eq!(n, 1);
     /// ```
     pub fn process(&self, now: Instant, mut sink: impl FnMut(Fired)) {
+        if self.processed.get().is_none_or(|p| p < now) {
+            self.processed.set(Some(now));
+        }
         let tick = self.clock.tick_floor(now);
         let mut batch = {
             let mut inner = self.inner.borrow_mut();

@@ -146,7 +146,7 @@ impl Sleep {
             // Moved to another loop: the old timer only causes one harmless wake.
             self.key = None;
         }
-        if timers.clock().now() >= deadline {
+        if timers.has_passed(deadline) {
             self.when = When::Done;
             return Poll::Ready(());
         }
