@@ -216,14 +216,17 @@ impl<S: Source> Evented<S> {
         mut f: impl FnMut(&S) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
+        // Readiness first: a source with nothing to do returns `Pending` without
+        // touching the coop budget (the common case of the call after a short read).
+        let mut ready = ready!(self.poll_ready(cx, dir))?;
         // Dropped unspent (giving the unit back) if this returns `Pending`.
         let progress = ready!(coop::poll_proceed(cx));
         loop {
-            let ready = ready!(self.poll_ready(cx, dir))?;
             if let Some(result) = self.settle(ready, f(&self.source), &drained) {
                 progress.made_progress();
                 return Poll::Ready(result);
             }
+            ready = ready!(self.poll_ready(cx, dir))?;
         }
     }
 
