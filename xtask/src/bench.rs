@@ -10,10 +10,12 @@ use crate::util::{banner, target_dir, workspace_root, Cmd, Result};
 /// Help for `cargo xtask bench --help`.
 pub const HELP: &str = "\
 Run the weft-vs-peers benchmarks of crates/bench: `compare` (in-process
-scenarios, weft against tokio), `tcp_echo` (TCP echo servers in their own
-processes, driven by a load client in another) and `ws_echo` (the same for
-WebSocket servers: weft, tokio-tungstenite, Python websockets; the Python
-peers need the venv of `cargo xtask peers`).
+scenarios, weft against tokio's current-thread and multi-thread runtimes),
+`tcp_echo` (TCP echo servers in their own processes, driven by a load client
+in another: weft, tokio, Python asyncio and uvloop; 1, 100 and 1000
+connections) and `ws_echo` (the same for WebSocket servers: weft,
+tokio-tungstenite, Python websockets). The Python peers need the venv of
+`cargo xtask peers`.
 
 Each bench writes a Markdown report to target/. Without --quick, the reports
 are copied into docs/benchmarks.md: `compare`'s between the
