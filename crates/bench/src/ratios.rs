@@ -92,7 +92,9 @@ pub fn ratios_tsv(ratios: &[Ratio]) -> String {
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
     let mut out = String::new();
     for r in ratios {
-        let target = r.target.map_or_else(|| "-".to_string(), |t| format!("{t:.4}"));
+        let target = r
+            .target
+            .map_or_else(|| "-".to_string(), |t| format!("{t:.4}"));
         let _ = writeln!(
             out,
             "{}\t{}\t{:.4}\t{}",

@@ -121,7 +121,10 @@ impl TaskInfo {
         TaskInfo {
             task: TaskRef::of(h),
             state: TaskState::of(h.state.load()),
-            age: h.meta.spawned_at().map(|t| now.saturating_duration_since(t)),
+            age: h
+                .meta
+                .spawned_at()
+                .map(|t| now.saturating_duration_since(t)),
         }
     }
 }
