@@ -38,6 +38,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Waits until the loop clock reaches `deadline`.
 ///
+/// A deadline the loop's last timer pass had already reached completes at the first
+/// poll. On the real clock, a deadline that passed only since then arms a timer that
+/// fires at the next pass, one loop turn later (an armed sleep does not read the clock
+/// again); on a paused clock the virtual time decides at once.
+///
 /// ```
 /// use std::time::Duration;
 /// weft::EventLoop::new().unwrap().paused().run_until_complete(async {
