@@ -36,12 +36,12 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use weft_bench::{
-    median_range, parse_done, read_line, spawn_load, spawn_server, Args, MachineInfo, Ratio, Server,
+    median_range, parse_done, read_line, spawn_load, spawn_server, Args, MachineInfo, Python,
+    Ratio, Server,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_echo_server");
@@ -126,14 +126,6 @@ struct Syscalls {
     top: Vec<(String, f64)>,
 }
 
-/// The Python interpreter of the peers, if usable.
-struct Python {
-    path: PathBuf,
-    /// `3.11.7[, uvloop 0.23.0]`.
-    versions: String,
-    uvloop: bool,
-}
-
 fn main() {
     let started = Instant::now();
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -167,7 +159,11 @@ fn main() {
         .collect();
 
     let machine = MachineInfo::detect();
-    let python = find_python();
+    let python = Python::find(
+        SERVER,
+        "import sys, asyncio; print(sys.version.split()[0])",
+        "asyncio (3.11+)",
+    );
     let mut skipped: Vec<String> = Vec::new();
     let mut skip = |styles: &mut Vec<&str>, style: &str, why: &str| {
         if !styles.contains(&style) {
@@ -276,46 +272,6 @@ fn main() {
 fn fail(msg: &str) -> ! {
     eprintln!("tcp_echo: {msg}");
     std::process::exit(1)
-}
-
-/// `$WEFT_PYTHON`, else `TARGET/weft-py/bin/python`, if it runs.
-fn find_python() -> Result<Python, String> {
-    let path = match std::env::var_os("WEFT_PYTHON") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => {
-            // SERVER is TARGET/PROFILE/echo_server.
-            let target = Path::new(SERVER).parent().and_then(Path::parent);
-            match target.map(|t| t.join("weft-py/bin/python")) {
-                Some(p) if p.exists() => p,
-                _ => {
-                    return Err("no Python venv at target/weft-py (build it with \
-                                `cargo xtask peers`, or point WEFT_PYTHON at a Python \
-                                3.11+ with uvloop)"
-                        .into())
-                }
-            }
-        }
-    };
-    let probe = |code: &str| {
-        Command::new(&path)
-            .args(["-c", code])
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let version = probe("import sys, asyncio; print(sys.version.split()[0])")
-        .ok_or_else(|| format!("{} does not run asyncio", path.display()))?;
-    let uvloop = probe("import uvloop; print(uvloop.__version__)");
-    Ok(Python {
-        versions: match &uvloop {
-            Some(v) => format!("{version}, uvloop {v}"),
-            None => version,
-        },
-        uvloop: uvloop.is_some(),
-        path,
-    })
 }
 
 /// Starts the server of `style` on CPU 0, optionally under `wrapper` (strace), and

@@ -31,13 +31,12 @@
 
 use std::fmt::Write as _;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command};
 use std::time::Duration;
 
 use weft_bench::{
     median_range, parse_done, read_line, spawn_load, spawn_server, write_ratios, Args, MachineInfo,
-    Ratio, Server,
+    Python, Ratio, Server,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_ws_server");
@@ -66,14 +65,6 @@ struct Sample {
     system_us: f64,
 }
 
-/// The Python interpreter of the peers, if usable.
-struct Python {
-    path: PathBuf,
-    /// `3.11.7, websockets 17.4[, uvloop 0.23.0]`.
-    versions: String,
-    uvloop: bool,
-}
-
 fn main() {
     let args = match Args::parse(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -95,7 +86,12 @@ fn main() {
         STYLES.to_vec()
     };
     let machine = MachineInfo::detect();
-    let python = find_python();
+    let python = Python::find(
+        SERVER,
+        "import sys, websockets.asyncio.server as s, websockets as w; \
+         print(sys.version.split()[0] + ', websockets ' + w.__version__)",
+        "websockets",
+    );
     let mut skipped: Vec<String> = Vec::new();
     let mut skip = |styles: &mut Vec<&str>, style: &str, why: String| {
         if !styles.contains(&style) {
@@ -179,50 +175,6 @@ fn main() {
 fn fail(msg: &str) -> ! {
     eprintln!("ws_echo: {msg}");
     std::process::exit(1)
-}
-
-/// `$WEFT_PYTHON`, else `TARGET/weft-py/bin/python`, if it imports websockets.
-fn find_python() -> Result<Python, String> {
-    let path = match std::env::var_os("WEFT_PYTHON") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => {
-            // SERVER is TARGET/PROFILE/ws_server.
-            let target = Path::new(SERVER).parent().and_then(Path::parent);
-            let venv = target.map(|t| t.join("weft-py/bin/python"));
-            match venv {
-                Some(p) if p.exists() => p,
-                _ => {
-                    return Err("no Python venv at target/weft-py (build it with \
-                                `cargo xtask peers`, or point WEFT_PYTHON at a Python \
-                                with websockets)"
-                        .into())
-                }
-            }
-        }
-    };
-    let probe = |code: &str| {
-        Command::new(&path)
-            .args(["-c", code])
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let versions = probe(
-        "import sys, websockets.asyncio.server as s, websockets as w; \
-         print(sys.version.split()[0] + ', websockets ' + w.__version__)",
-    )
-    .ok_or_else(|| format!("{} cannot import websockets", path.display()))?;
-    let uvloop = probe("import uvloop; print(uvloop.__version__)");
-    Ok(Python {
-        versions: match &uvloop {
-            Some(v) => format!("{versions}, uvloop {v}"),
-            None => versions,
-        },
-        uvloop: uvloop.is_some(),
-        path,
-    })
 }
 
 /// Starts the server of `style` on CPU 0 and waits for its `listening ADDR PID` line.

@@ -28,6 +28,7 @@
 
 mod args;
 mod procs;
+mod python;
 mod ratios;
 mod report;
 mod rng;
@@ -36,6 +37,7 @@ mod sys;
 
 pub use args::{Args, ArgsError};
 pub use procs::{median_range, parse_done, read_line, spawn_load, spawn_server, Server};
+pub use python::Python;
 pub use ratios::{ratios_path, ratios_tsv, write_ratios, Ratio};
 pub use report::{fmt_duration, Report, Row};
 pub use rng::XorShift64;
