@@ -18,7 +18,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -522,7 +522,7 @@ pub fn run(args: &[String]) -> Result<()> {
         println!("\nstand-in testee in use: docs/conformance.md left unchanged");
     } else {
         let doc = workspace_root().join("docs/conformance.md");
-        publish(&doc, &summary(&reports, &today()))?;
+        publish(&doc, &summary(&reports, &crate::util::today()))?;
         println!("\nupdated {} (between {BEGIN} and {END})", doc.display());
     }
     verdict(&reports)
@@ -990,37 +990,6 @@ fn suite_version() -> &'static str {
         .unwrap_or("?")
 }
 
-/// Today's UTC date as `YYYY-MM-DD`.
-fn today() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_date(secs / 86_400);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The proleptic Gregorian (year, month, day) of a day count since
-/// 1970-01-01.
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    // Count from 0000-03-01, so that leap days fall at the end of each
-    // year; 719_468 days separate it from 1970-01-01.
-    let days = days + 719_468;
-    let era = days / 146_097; // 400-year cycles
-    let day_of_era = days % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153; // 0 = March
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    (year, month, day)
-}
-
 /// Writes `section` between the markers of the Markdown file `doc`.
 fn publish(doc: &Path, section: &str) -> Result<()> {
     let old = match fs::read_to_string(doc) {
@@ -1368,15 +1337,6 @@ mod tests {
         assert!(text.contains("| server | 7.1.5 | FAILED | OK |"));
         assert!(!text.contains("| server | 1.1.1 |"));
         assert!(verdict(&[]).is_ok());
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(11_016), (2000, 2, 29));
-        assert_eq!(civil_date(11_017), (2000, 3, 1));
-        assert_eq!(civil_date(20_088), (2024, 12, 31));
-        assert_eq!(civil_date(20_089), (2025, 1, 1));
     }
 
     #[test]

@@ -255,39 +255,10 @@ fn footer(data: &str) -> Vec<String> {
         format!("Data: {data}."),
         format!(
             "Drawn {} on {nproc} CPU{} ({model}).",
-            utc_date(std::time::SystemTime::now()),
+            crate::util::today(),
             if nproc == 1 { "" } else { "s" }
         ),
     ]
-}
-
-/// `YYYY-MM-DD` (UTC) of `time`.
-fn utc_date(time: std::time::SystemTime) -> String {
-    let secs = time
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_date(secs / 86_400);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The proleptic Gregorian (year, month, day) of day `days` since 1970-01-01.
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    // Count from 0000-03-01, so that the leap day ends its 400-year era's years.
-    let days = days + 719_468;
-    let era = days / 146_097;
-    let day_of_era = days % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Writes `text` to `path`, creating its directory.
@@ -326,15 +297,6 @@ fn splice(doc: Option<&str>, report: &str, markers: Markers) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(1_709_164_800 / 86_400), (2024, 2, 29));
-        assert_eq!(civil_date(1_795_305_600 / 86_400), (2026, 11, 22));
-        assert_eq!(civil_date(10_957), (2000, 1, 1));
-        assert_eq!(civil_date(11_016), (2000, 2, 29));
-    }
 
     #[test]
     fn ratios_sit_next_to_the_report() {

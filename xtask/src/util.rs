@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Result type used throughout xtask: errors are human-readable messages.
 pub type Result<T, E = String> = std::result::Result<T, E>;
@@ -268,6 +268,37 @@ pub fn splice_section(
     }
 }
 
+/// Today's UTC date as `YYYY-MM-DD` (for the reports' "Drawn" and "Date" lines).
+pub fn today() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_date(secs / 86_400);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The proleptic Gregorian (year, month, day) of a day count since
+/// 1970-01-01.
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    // Count from 0000-03-01, so that leap days fall at the end of each
+    // year; 719_468 days separate it from 1970-01-01.
+    let days = days + 719_468;
+    let era = days / 146_097; // 400-year cycles
+    let day_of_era = days % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153; // 0 = March
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +330,16 @@ mod tests {
             elsewhere.display(),
             format!("cd crates/a && valgrind {}", exe.display())
         );
+    }
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(10_957), (2000, 1, 1));
+        assert_eq!(civil_date(11_016), (2000, 2, 29));
+        assert_eq!(civil_date(11_017), (2000, 3, 1));
+        assert_eq!(civil_date(20_088), (2024, 12, 31));
+        assert_eq!(civil_date(20_089), (2025, 1, 1));
+        assert_eq!(civil_date(1_709_164_800 / 86_400), (2024, 2, 29));
+        assert_eq!(civil_date(1_795_305_600 / 86_400), (2026, 11, 22));
     }
 }
