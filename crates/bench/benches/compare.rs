@@ -781,18 +781,21 @@ fn tokio_timers(s: &Sizes, rt: Tokio) -> Run {
 
 // ---- timers_cancel ------------------------------------------------------------------
 
-/// Arms `s.timers_cancel` sleeps made by `sleep` and cancels each one
-/// `s.timers_cancel_batch` arms later, by replacing it in its box; counts the sleeps
-/// that were pending after one poll. The boxes are allocated once, up front, so the
+/// Arms `count` sleeps made by `sleep` and cancels each one `batch` arms later, by
+/// replacing it in its box; counts the sleeps that were pending after one poll. The boxes are allocated once, up front, so the
 /// loop measures the timers, not the allocator.
-async fn timers_cancel<S: Future<Output = ()>>(s: &Sizes, sleep: impl Fn(Duration) -> S) -> u64 {
+async fn timers_cancel<S: Future<Output = ()>>(
+    count: u64,
+    batch: usize,
+    sleep: impl Fn(Duration) -> S,
+) -> u64 {
     let mut rng = XorShift64::new(0xCA9C_E115);
     let max = Duration::from_secs(10).as_nanos() as u64;
     let mut next = move || Duration::from_nanos(1 + rng.below(max));
     let mut armed = 0u64;
-    let mut slots: Vec<Pin<Box<S>>> = Vec::with_capacity(s.timers_cancel_batch);
-    for i in 0..s.timers_cancel {
-        let k = i as usize % s.timers_cancel_batch;
+    let mut slots: Vec<Pin<Box<S>>> = Vec::with_capacity(batch);
+    for i in 0..count {
+        let k = i as usize % batch;
         if k == slots.len() {
             slots.push(Box::pin(sleep(next())));
         } else {
@@ -808,18 +811,16 @@ async fn timers_cancel<S: Future<Output = ()>>(s: &Sizes, sleep: impl Fn(Duratio
 }
 
 fn weft_timers_cancel(s: &Sizes) -> Run {
-    weft_run(timers_cancel(s, weft::sleep))
+    weft_run(timers_cancel(
+        s.timers_cancel,
+        s.timers_cancel_batch,
+        weft::sleep,
+    ))
 }
 
 fn tokio_timers_cancel(s: &Sizes, rt: Tokio) -> Run {
-    let sizes = Sizes {
-        timers_cancel: s.timers_cancel,
-        timers_cancel_batch: s.timers_cancel_batch,
-        ..Sizes::quick()
-    };
-    tokio_run(rt, true, async move {
-        timers_cancel(&sizes, tokio::time::sleep).await
-    })
+    let fut = timers_cancel(s.timers_cancel, s.timers_cancel_batch, tokio::time::sleep);
+    tokio_run(rt, true, fut)
 }
 
 // ---- spawn_many -------------------------------------------------------------------

@@ -175,14 +175,12 @@ impl<T> Wheel<T> {
                     out.push(self.entries.remove(r.index as usize).value);
                 }
             }
-            // Keep the larger allocation for the next swap, unless it has grown far
-            // beyond what is pending.
-            if list.capacity() > self.spare.capacity() {
-                if list.capacity() > 4096 && list.capacity() > 4 * self.entries.len() {
-                    list.shrink_to(self.entries.len().max(64));
-                }
-                self.spare = list;
+            // The emptied list is the next swap's spare (`take_list` left none), trimmed
+            // if it has grown far beyond what is pending.
+            if list.capacity() > 4096 && list.capacity() > 4 * self.entries.len() {
+                list.shrink_to(self.entries.len().max(64));
             }
+            self.spare = list;
         }
         self.elapsed = self.elapsed.max(now);
         if self.entries.is_empty() && self.records > 0 {
