@@ -782,8 +782,9 @@ fn tokio_timers(s: &Sizes, rt: Tokio) -> Run {
 // ---- timers_cancel ------------------------------------------------------------------
 
 /// Arms `count` sleeps made by `sleep` and cancels each one `batch` arms later, by
-/// replacing it in its box; counts the sleeps that were pending after one poll. The boxes are allocated once, up front, so the
-/// loop measures the timers, not the allocator.
+/// replacing it in its box; counts the sleeps that were pending after one poll. The
+/// boxes are allocated once, up front, so the loop measures the timers, not the
+/// allocator.
 async fn timers_cancel<S: Future<Output = ()>>(
     count: u64,
     batch: usize,
