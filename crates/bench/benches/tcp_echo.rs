@@ -40,8 +40,8 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use weft_bench::{
-    median_range, parse_done, read_line, spawn_load, spawn_server, Args, MachineInfo, Python,
-    Ratio, Server,
+    median_range, parse_done, read_line, report_footer, spawn_load, spawn_server, Args,
+    MachineInfo, Python, Ratio, Server,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_echo_server");
@@ -574,15 +574,12 @@ fn report(res: &Results<'_>, ctx: &Context<'_>) -> String {
             None => String::new(),
         }
     );
-    if !ctx.skipped.is_empty() {
-        let _ = writeln!(out, "Not measured: {}.\n", ctx.skipped.join("; "));
-    }
-    let _ = writeln!(out, "Machine: {}.\n", ctx.machine.describe());
-    let _ = writeln!(
-        out,
-        "Command: `cargo bench -p weft-bench --bench tcp_echo -- {}`",
-        ctx.args.raw.join(" ")
-    );
+    out.push_str(&report_footer(
+        "tcp_echo",
+        ctx.skipped,
+        ctx.machine,
+        &ctx.args.raw,
+    ));
     out
 }
 

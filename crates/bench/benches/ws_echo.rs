@@ -35,8 +35,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command};
 use std::time::Duration;
 
 use weft_bench::{
-    median_range, parse_done, read_line, spawn_load, spawn_server, write_ratios, Args, MachineInfo,
-    Python, Ratio, Server,
+    median_range, parse_done, read_line, report_footer, spawn_load, spawn_server, write_ratios,
+    Args, MachineInfo, Python, Ratio, Server,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_ws_server");
@@ -405,15 +405,12 @@ fn report(ctx: &Context<'_>, samples: &[Vec<Vec<Sample>>], idle: &[f64]) -> Stri
             None => String::new(),
         }
     );
-    if !ctx.skipped.is_empty() {
-        let _ = writeln!(out, "Not measured: {}.\n", ctx.skipped.join("; "));
-    }
-    let _ = writeln!(out, "Machine: {}.\n", ctx.machine.describe());
-    let _ = writeln!(
-        out,
-        "Command: `cargo bench -p weft-bench --bench ws_echo -- {}`",
-        ctx.args.raw.join(" ")
-    );
+    out.push_str(&report_footer(
+        "ws_echo",
+        ctx.skipped,
+        ctx.machine,
+        &ctx.args.raw,
+    ));
     out
 }
 

@@ -39,7 +39,7 @@ pub use args::{Args, ArgsError};
 pub use procs::{median_range, parse_done, read_line, spawn_load, spawn_server, Server};
 pub use python::Python;
 pub use ratios::{ratios_path, ratios_tsv, write_ratios, Ratio};
-pub use report::{fmt_duration, Report, Row};
+pub use report::{fmt_duration, report_footer, Report, Row};
 pub use rng::XorShift64;
 pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
 pub use sys::{cpu_time, flag_value, pin_to_cpu, process_cpu, MachineInfo};

@@ -389,6 +389,34 @@ impl Report {
     }
 }
 
+/// The end of a network bench's report: what was not measured (if anything), the
+/// machine, and the command that reproduces the run.
+///
+/// ```
+/// let m = weft_bench::MachineInfo::detect();
+/// let f = weft_bench::report_footer("tcp_echo", &[], &m, &["--quick".to_string()]);
+/// assert!(f.ends_with("`cargo bench -p weft-bench --bench tcp_echo -- --quick`\n"));
+/// assert!(!f.contains("Not measured"));
+/// ```
+pub fn report_footer(
+    bench: &str,
+    skipped: &[String],
+    machine: &MachineInfo,
+    args: &[String],
+) -> String {
+    let mut out = String::new();
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "Not measured: {}.\n", skipped.join("; "));
+    }
+    let _ = writeln!(out, "Machine: {}.\n", machine.describe());
+    let _ = writeln!(
+        out,
+        "Command: `cargo bench -p weft-bench --bench {bench} -- {}`",
+        args.join(" ")
+    );
+    out
+}
+
 /// What an empty cell shows.
 const NONE: &str = "—";
 
