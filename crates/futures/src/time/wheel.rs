@@ -18,7 +18,8 @@
 //! walk was about a fifth of the loop's CPU time, almost all of it cache misses.)
 //!
 //! Cancelling removes the value from the slab and leaves its record behind, stale; a
-//! record is live only if the slab still holds an entry with its generation and tick.
+//! record is live only if the stamp at its index (a dense array beside the slab, see
+//! [`Stamp`]) still has its generation and tick.
 //! Stale records are dropped when their slot is processed, all at once when the wheel
 //! becomes empty, and by a sweep when they outnumber the live entries (so memory stays
 //! proportional to the pending timers, at O(1) amortized cost per cancel). A slot
@@ -44,10 +45,24 @@ pub(crate) struct Key {
     generation: u32,
 }
 
-struct Entry<T> {
+/// What a record must match for its entry to be live: kept apart from the values, in
+/// an array indexed like the slab, so that checking a record (every cancel's sweep
+/// share, every fired or cascaded record) reads 16 bytes from a small dense array
+/// instead of a cache line of the value. With 1,000 pending timers the values are
+/// 56 KiB; the stamps, 16 KiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
     when: u64,
     generation: u32,
-    value: T,
+}
+
+impl Stamp {
+    /// The stamp of a free slab index; no record has `when == u64::MAX` (`insert`
+    /// clamps below it).
+    const VACANT: Stamp = Stamp {
+        when: u64::MAX,
+        generation: 0,
+    };
 }
 
 /// An entry's place in a slot: enough to cascade it without reading the entry.
@@ -66,7 +81,9 @@ struct Level {
 pub(crate) struct Wheel<T> {
     /// Every tick before this one has been processed.
     elapsed: u64,
-    entries: Slab<Entry<T>>,
+    entries: Slab<T>,
+    /// `stamps[i]` describes `entries[i]` ([`Stamp::VACANT`] if it is free).
+    stamps: Vec<Stamp>,
     levels: [Level; LEVELS],
     overflow: Vec<Record>,
     generation: u32,
@@ -84,11 +101,14 @@ struct Expiry {
     deadline: u64,
 }
 
-/// Whether `r` still stands for an entry of `entries`.
-fn live<T>(entries: &Slab<Entry<T>>, r: &Record) -> bool {
-    entries
-        .get(r.index as usize)
-        .is_some_and(|e| e.generation == r.generation && e.when == r.when)
+/// Whether `r` still stands for a live entry.
+fn live(stamps: &[Stamp], r: &Record) -> bool {
+    stamps.get(r.index as usize).is_some_and(|s| {
+        *s == Stamp {
+            when: r.when,
+            generation: r.generation,
+        }
+    })
 }
 
 impl<T> Wheel<T> {
@@ -96,6 +116,7 @@ impl<T> Wheel<T> {
         Wheel {
             elapsed: 0,
             entries: Slab::new(),
+            stamps: Vec::new(),
             levels: std::array::from_fn(|_| Level {
                 occupied: 0,
                 slots: std::array::from_fn(|_| Vec::new()),
@@ -115,12 +136,16 @@ impl<T> Wheel<T> {
     pub(crate) fn insert(&mut self, when: u64, value: T) -> Key {
         let generation = self.generation;
         self.generation = self.generation.wrapping_add(1);
-        let when = when.max(self.elapsed);
-        let index = self.entries.insert(Entry {
-            when,
-            generation,
-            value,
-        });
+        let when = when.max(self.elapsed).min(u64::MAX - 1);
+        let index = self.entries.insert(value);
+        let stamp = Stamp { when, generation };
+        match self.stamps.get_mut(index) {
+            Some(s) => *s = stamp,
+            None => {
+                self.stamps.resize(index, Stamp::VACANT);
+                self.stamps.push(stamp);
+            }
+        }
         let index32 = u32::try_from(index).expect("more than 2^32 pending timers");
         self.push(Record {
             when,
@@ -132,11 +157,10 @@ impl<T> Wheel<T> {
 
     /// Removes the entry, if it is still in the wheel. Its record stays behind, stale.
     pub(crate) fn remove(&mut self, key: Key) -> Option<T> {
-        match self.entries.get(key.index) {
-            Some(e) if e.generation == key.generation => {}
-            _ => return None,
+        if !self.holds(key) {
+            return None;
         }
-        let value = self.entries.remove(key.index).value;
+        let value = self.take(key.index);
         if self.entries.is_empty() {
             self.clear_records();
         } else if self.records > 2 * self.entries.len() + SWEEP_SLACK {
@@ -147,10 +171,10 @@ impl<T> Wheel<T> {
 
     /// The value of a live entry.
     pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        match self.entries.get_mut(key.index) {
-            Some(e) if e.generation == key.generation => Some(&mut e.value),
-            _ => None,
+        if !self.holds(key) {
+            return None;
         }
+        self.entries.get_mut(key.index)
     }
 
     /// The tick at which the next poll will have something to do (a fire or a cascade).
@@ -171,8 +195,8 @@ impl<T> Wheel<T> {
                 if r.when > self.elapsed {
                     // A cascade: the record moves down without its entry being read.
                     self.push(r);
-                } else if live(&self.entries, &r) {
-                    out.push(self.entries.remove(r.index as usize).value);
+                } else if live(&self.stamps, &r) {
+                    out.push(self.take(r.index as usize));
                 }
             }
             // The emptied list is the next swap's spare (`take_list` left none), trimmed
@@ -246,6 +270,19 @@ impl<T> Wheel<T> {
         l.slots[slot].push(r);
     }
 
+    /// Whether `key` names a live entry.
+    fn holds(&self, key: Key) -> bool {
+        self.stamps
+            .get(key.index)
+            .is_some_and(|s| s.when != Stamp::VACANT.when && s.generation == key.generation)
+    }
+
+    /// Removes the live entry at `index`.
+    fn take(&mut self, index: usize) -> T {
+        self.stamps[index] = Stamp::VACANT;
+        self.entries.remove(index)
+    }
+
     /// Drops every record: the wheel has no entries left.
     fn clear_records(&mut self) {
         for level in &mut self.levels {
@@ -262,7 +299,7 @@ impl<T> Wheel<T> {
 
     /// Drops the stale records of every slot.
     fn sweep(&mut self) {
-        let entries = &self.entries;
+        let stamps = &self.stamps[..];
         let mut records = 0;
         for level in &mut self.levels {
             let mut occupied = level.occupied;
@@ -270,14 +307,14 @@ impl<T> Wheel<T> {
                 let slot = occupied.trailing_zeros() as usize;
                 occupied &= occupied - 1;
                 let list = &mut level.slots[slot];
-                list.retain(|r| live(entries, r));
+                list.retain(|r| live(stamps, r));
                 if list.is_empty() {
                     level.occupied &= !(1 << slot);
                 }
                 records += list.len();
             }
         }
-        self.overflow.retain(|r| live(entries, r));
+        self.overflow.retain(|r| live(stamps, r));
         self.records = records + self.overflow.len();
     }
 }
