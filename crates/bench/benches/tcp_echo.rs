@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use weft_bench::{
     median_range, parse_done, read_line, report_footer, spawn_load, spawn_server, Args,
-    MachineInfo, Python, Ratio, Server,
+    MachineInfo, Python, Ratio, Server, Skips,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_echo_server");
@@ -164,22 +164,11 @@ fn main() {
         "import sys, asyncio; print(sys.version.split()[0])",
         "asyncio (3.11+)",
     );
-    let mut skipped: Vec<String> = Vec::new();
-    let mut skip = |styles: &mut Vec<&str>, style: &str, why: &str| {
-        if !styles.contains(&style) {
-            return;
-        }
-        if named {
-            fail(&format!("{style}: {why}"));
-        }
-        println!("skipping {style}: {why}");
-        skipped.push(format!("{style} ({why})"));
-        styles.retain(|s| *s != style);
-    };
+    let mut skips = Skips::new("tcp_echo", named);
     match &python {
         Err(why) if args.quick => {
             for style in PYTHON {
-                skip(&mut styles, style, why);
+                skips.skip(&mut styles, style, why);
             }
         }
         Err(why) if styles.iter().any(|s| PYTHON.contains(s)) => fail(&format!(
@@ -190,7 +179,7 @@ fn main() {
         Ok(py) if !py.uvloop => {
             let why = format!("uvloop does not import in {}", py.path.display());
             for style in PYTHON.iter().filter(|s| s.starts_with("uvloop-")) {
-                skip(&mut styles, style, &why);
+                skips.skip(&mut styles, style, &why);
             }
         }
         Ok(_) => {}
@@ -246,7 +235,7 @@ fn main() {
         syscalls: &syscalls,
     };
     let ctx = Context {
-        skipped: &skipped,
+        skipped: skips.list(),
         python: py,
         machine: &machine,
         args: &args,

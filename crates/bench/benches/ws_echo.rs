@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use weft_bench::{
     median_range, parse_done, read_line, report_footer, spawn_load, spawn_server, write_ratios,
-    Args, MachineInfo, Python, Ratio, Server,
+    Args, MachineInfo, Python, Ratio, Server, Skips,
 };
 
 const SERVER: &str = env!("CARGO_BIN_EXE_ws_server");
@@ -92,22 +92,11 @@ fn main() {
          print(sys.version.split()[0] + ', websockets ' + w.__version__)",
         "websockets",
     );
-    let mut skipped: Vec<String> = Vec::new();
-    let mut skip = |styles: &mut Vec<&str>, style: &str, why: String| {
-        if !styles.contains(&style) {
-            return;
-        }
-        if named {
-            fail(&format!("{style}: {why}"));
-        }
-        println!("skipping {style}: {why}");
-        skipped.push(format!("{style} ({why})"));
-        styles.retain(|s| *s != style);
-    };
+    let mut skips = Skips::new("ws_echo", named);
     match &python {
         Err(why) if args.quick => {
-            skip(&mut styles, PYTHON, why.clone());
-            skip(&mut styles, UVLOOP, why.clone());
+            skips.skip(&mut styles, PYTHON, why);
+            skips.skip(&mut styles, UVLOOP, why);
         }
         Err(why) if styles.iter().any(|s| s.starts_with(PYTHON)) => fail(&format!(
             "{why}\n(or run only the Rust servers: `-- {WEFT} {BASELINE}`)"
@@ -115,7 +104,7 @@ fn main() {
         Err(_) => {}
         Ok(py) if !py.uvloop && styles.contains(&UVLOOP) => {
             let why = format!("uvloop does not import in {}", py.path.display());
-            skip(&mut styles, UVLOOP, why);
+            skips.skip(&mut styles, UVLOOP, &why);
         }
         Ok(_) => {}
     }
@@ -152,7 +141,7 @@ fn main() {
         .collect();
     let ctx = Context {
         styles: &styles,
-        skipped: &skipped,
+        skipped: skips.list(),
         python: py,
         machine: &machine,
         args: &args,

@@ -22,12 +22,12 @@ Runs under the venv of `cargo xtask peers` (target/weft-py; uvloop), or any Pyth
 3.11+ for the asyncio styles.
 """
 
-import argparse
 import asyncio
 import os
 import resource
 import socket
-import sys
+
+import peer_cli
 
 STYLES = ("asyncio-protocol", "asyncio-streams", "uvloop-protocol", "uvloop-streams")
 READ_SIZE = 64 * 1024
@@ -92,29 +92,10 @@ def raise_fd_limit():
             pass  # serve anyway: the load client reports refused connections
 
 
-def parse():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("style", choices=STYLES, help="server style")
-    p.add_argument("--cpu", type=int, help="pin to this CPU")
-    p.add_argument("addr", nargs="?", default="127.0.0.1:0", help="HOST:PORT")
-    args = p.parse_args()
-    host, _, port = args.addr.rpartition(":")
-    if not host or not port.isdigit():
-        p.error(f"bad address {args.addr!r}")
-    return args, host, int(port)
-
-
 if __name__ == "__main__":
-    args, host, port = parse()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
+    args, host, port = peer_cli.parse(
+        __doc__,
+        lambda p: p.add_argument("style", choices=STYLES, help="server style"),
+    )
     raise_fd_limit()
-    try:
-        if args.style.startswith("uvloop-"):
-            import uvloop
-
-            uvloop.run(main(args.style, host, port))
-        else:
-            asyncio.run(main(args.style, host, port))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    peer_cli.run(lambda: main(args.style, host, port), args.style.startswith("uvloop-"))

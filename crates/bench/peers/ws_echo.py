@@ -18,13 +18,13 @@ Settings, for a comparison with the Rust servers:
 Runs under the venv of `cargo xtask peers` (target/weft-py; websockets, uvloop).
 """
 
-import argparse
 import asyncio
 import os
-import sys
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
+
+import peer_cli
 
 
 async def echo(ws):
@@ -49,28 +49,9 @@ async def main(host, port):
         await asyncio.Future()
 
 
-def parse():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--uvloop", action="store_true", help="run on uvloop")
-    p.add_argument("--cpu", type=int, help="pin to this CPU")
-    p.add_argument("addr", nargs="?", default="127.0.0.1:0", help="HOST:PORT")
-    args = p.parse_args()
-    host, _, port = args.addr.rpartition(":")
-    if not host or not port.isdigit():
-        p.error(f"bad address {args.addr!r}")
-    return args, host, int(port)
-
-
 if __name__ == "__main__":
-    args, host, port = parse()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    try:
-        if args.uvloop:
-            import uvloop
-
-            uvloop.run(main(host, port))
-        else:
-            asyncio.run(main(host, port))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    args, host, port = peer_cli.parse(
+        __doc__,
+        lambda p: p.add_argument("--uvloop", action="store_true", help="run on uvloop"),
+    )
+    peer_cli.run(lambda: main(host, port), args.uvloop)

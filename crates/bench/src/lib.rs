@@ -32,6 +32,7 @@ mod python;
 mod ratios;
 mod report;
 mod rng;
+mod skips;
 mod stats;
 mod sys;
 
@@ -41,5 +42,6 @@ pub use python::Python;
 pub use ratios::{ratios_path, ratios_tsv, write_ratios, Ratio};
 pub use report::{fmt_duration, report_footer, Report, Row};
 pub use rng::XorShift64;
+pub use skips::Skips;
 pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
 pub use sys::{cpu_time, flag_value, pin_to_cpu, process_cpu, MachineInfo};
