@@ -61,12 +61,14 @@ impl Progress {
     ///     p.made_progress();
     /// }
     /// ```
+    #[inline]
     pub fn made_progress(mut self) {
         self.reserved = false;
     }
 }
 
 impl Drop for Progress {
+    #[inline]
     fn drop(&mut self) {
         if self.reserved {
             REMAINING.with(|r| {
@@ -91,6 +93,7 @@ impl Drop for Progress {
 /// });
 /// assert!(exhausted);
 /// ```
+#[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Progress> {
     REMAINING.with(|r| match r.get() {
         None => Poll::Ready(Progress { reserved: false }),

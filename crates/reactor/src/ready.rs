@@ -38,6 +38,7 @@ pub enum Direction {
 
 impl Direction {
     /// The readiness bits that satisfy a waiter in this direction.
+    #[inline]
     pub(crate) fn mask(self) -> usize {
         match self {
             Direction::Read => READABLE | READ_CLOSED | ERROR,
@@ -89,6 +90,7 @@ pub struct Ready {
 }
 
 impl Ready {
+    #[inline]
     pub(crate) fn new(bits: usize, tick: usize) -> Ready {
         Ready {
             // All readiness bits fit in the low byte (see `state`).
@@ -97,10 +99,12 @@ impl Ready {
         }
     }
 
+    #[inline]
     pub(crate) fn bits(self) -> usize {
         usize::from(self.bits)
     }
 
+    #[inline]
     pub(crate) fn tick(self) -> usize {
         self.tick
     }

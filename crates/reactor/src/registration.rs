@@ -191,6 +191,7 @@ impl Registration {
     /// assert!(reg.poll_ready(&mut cx, Direction::Read).is_pending());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[inline]
     pub fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<Ready>> {
         self.state.poll_ready(cx, dir)
     }
@@ -213,6 +214,7 @@ impl Registration {
     /// assert!(reg.peek_ready(Direction::Read).is_none());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[inline]
     pub fn peek_ready(&self, dir: Direction) -> Option<io::Result<Ready>> {
         self.state.ready(dir)
     }
@@ -246,6 +248,7 @@ impl Registration {
     /// assert!(reg.poll_ready(&mut cx, Direction::Write).is_pending());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[inline]
     pub fn clear_ready(&self, ready: Ready) {
         self.state.clear_ready(ready);
     }

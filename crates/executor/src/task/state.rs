@@ -48,11 +48,13 @@ impl State {
     }
 
     /// A snapshot of the bits.
+    #[inline]
     pub fn load(&self) -> usize {
         self.0.load(Ordering::Acquire)
     }
 
     /// A waker's transition.
+    #[inline]
     pub fn wake(&self) -> Wake {
         let mut cur = self.0.load(Ordering::Acquire);
         loop {
@@ -83,6 +85,7 @@ impl State {
 
     /// The runner took the task off a ready queue: `SCHEDULED` -> `RUNNING`.
     /// Returns the bits before; if `COMPLETE` is among them the entry was stale.
+    #[inline]
     pub fn start_run(&self) -> usize {
         let mut cur = self.0.load(Ordering::Acquire);
         loop {
@@ -101,6 +104,7 @@ impl State {
     }
 
     /// The poll returned `Pending`: `RUNNING` -> idle, unless a wake came meanwhile.
+    #[inline]
     pub fn idle(&self) -> AfterPoll {
         let mut cur = self.0.load(Ordering::Acquire);
         loop {

@@ -61,6 +61,7 @@ use weft_futures::coop;
 use crate::reactor::Handle;
 use crate::ready::{Direction, Ready};
 use crate::registration::Registration;
+use crate::sys;
 
 /// A mio I/O source registered with a reactor.
 ///
@@ -88,17 +89,17 @@ pub trait StreamSource: Source + Send + Sync + 'static {
 macro_rules! stream_source {
     ($ty:ty) => {
         impl StreamSource for $ty {
+            #[inline]
             fn read_ref(&self, buf: &mut [u8]) -> io::Result<usize> {
-                let mut this = self;
-                this.read(buf)
+                sys::recv(self, buf)
             }
             fn read_vectored_ref(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
                 let mut this = self;
                 this.read_vectored(bufs)
             }
+            #[inline]
             fn write_ref(&self, buf: &[u8]) -> io::Result<usize> {
-                let mut this = self;
-                this.write(buf)
+                sys::send(self, buf)
             }
             fn write_vectored_ref(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
                 let mut this = self;
