@@ -131,6 +131,7 @@ impl Core {
         self.debug.get().then(|| self.timers.clock().now())
     }
 
+    #[inline]
     pub(crate) fn push(&self, r: Runnable) {
         self.ready.borrow_mut().push_back(r);
     }
@@ -413,13 +414,26 @@ pub(crate) fn try_push_local(id: u64, r: Runnable) -> Result<(), Runnable> {
 
 /// Queues a woken task on its loop: directly if that loop runs on this thread, else
 /// through the inject queue (which unparks it).
-pub(crate) fn schedule(task: Arc<dyn Run>) {
-    let id = task.header().shared.id;
-    let task = match try_push_local(id, Runnable::Task(task)) {
-        Ok(()) => return,
-        Err(Runnable::Task(t)) => t,
-        Err(_) => unreachable!("try_push_local gives back what it was given"),
-    };
+///
+/// Inlined into each task type's waker: the loop is recognised by its `Shared`'s
+/// address (no call through the task's vtable, no read of the `Shared`).
+#[inline]
+pub(crate) fn schedule<R: Run + 'static>(task: Arc<R>) {
+    let remote = CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(core) if Arc::ptr_eq(&core.shared, &task.header().shared) => {
+            core.push(Runnable::Task(task));
+            None
+        }
+        _ => Some(task),
+    });
+    if let Some(task) = remote {
+        schedule_remote(task);
+    }
+}
+
+/// [`schedule`] for a task woken off its loop's thread.
+#[cold]
+fn schedule_remote(task: Arc<dyn Run>) {
     let shared = task.header().shared.clone();
     // A closed loop refuses it; the task was already shut down, drop the reference.
     let _ = shared.inject(Injected::Wake(task));
