@@ -155,7 +155,8 @@ impl From<StreamError> for io::Error {
 /// [`start_server`](crate::start_server) handler.
 ///
 /// It owns the read half of the socket and one growable buffer: a read makes at most
-/// one `read(2)` call and no allocation besides the `Vec` it returns. Reads happen in
+/// one `read(2)` call and no allocation besides the `Vec` it returns;
+/// [`readinto`](Self::readinto) reads into the caller's buffer and allocates nothing. Reads happen in
 /// the task that awaits them (there is no background reader), so a reader that is
 /// not read from applies backpressure to the peer through the kernel's buffers.
 ///
@@ -380,6 +381,72 @@ impl<S: SplitStream> StreamReader<S> {
         }
         let k = n.min(self.end - self.start);
         Ok(self.take(k))
+    }
+
+    /// Reads up to `buf.len()` bytes into `buf` (Python's `readinto`): what is
+    /// buffered, else what one `read(2)` puts straight into `buf` once the socket is
+    /// readable. `Ok(0)` at end of stream (or if `buf` is empty).
+    ///
+    /// Unlike [`read`](Self::read) it allocates nothing, and a reader only ever read
+    /// this way never allocates its own buffer: data the caller consumes at once (an
+    /// echo, a parser with its own buffer) is copied once, by the kernel. Mixing it
+    /// with the other reads is fine: what they buffered comes first.
+    ///
+    /// # Errors
+    ///
+    /// The error of `read(2)`, for example
+    /// [`ConnectionReset`](io::ErrorKind::ConnectionReset).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::net::{open_connection, start_server};
+    ///
+    /// weft::run(async {
+    ///     let server = start_server("127.0.0.1:0", |_r, w| async move { w.write(b"one\ntwo") }).await?;
+    ///     let (mut reader, _writer) = open_connection(server.local_addr()).await?;
+    ///     assert_eq!(reader.readline().await?, b"one\n");
+    ///     let mut buf = [0; 16];
+    ///     let mut got = Vec::new();
+    ///     loop {
+    ///         match reader.readinto(&mut buf).await? {
+    ///             0 => break, // end of stream
+    ///             n => got.extend_from_slice(&buf[..n]),
+    ///         }
+    ///     }
+    ///     assert_eq!(got, b"two");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn readinto(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.start < self.end {
+            let k = buf.len().min(self.end - self.start);
+            buf[..k].copy_from_slice(&self.buf[self.start..self.start + k]);
+            self.start += k;
+            self.reset_if_empty();
+            return Ok(k);
+        }
+        if self.eof {
+            return Ok(0);
+        }
+        let n = poll_fn(|cx| {
+            loop {
+                // As `poll_fill`, into the caller's buffer.
+                match ready!(self.half.poll_read(cx, buf)) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => return Poll::Ready(other),
+                }
+            }
+        })
+        .await?;
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(n)
     }
 
     /// Reads until end of stream (asyncio's `read()` / `read(-1)`).
