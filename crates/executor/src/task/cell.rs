@@ -76,16 +76,23 @@ enum Stage<F: Future> {
 }
 
 /// Fields common to every task, whatever its future.
+///
+/// In declaration order (`repr(C)`): what every wake and every poll reads (`state`,
+/// `shared`, `owner_key`) shares the cache line of the `Arc`'s counts; the rest is
+/// read rarely.
+#[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) shared: Arc<Shared>,
-    pub(crate) id: u64,
-    pub(crate) meta: Meta,
     /// Index in the loop's list of live tasks (loop thread only).
     pub(crate) owner_key: Cell<usize>,
+    pub(crate) id: u64,
+    pub(crate) meta: Meta,
     join_waker: Mutex<Option<Waker>>,
 }
 
+/// The header first (`repr(C)`), then the future.
+#[repr(C)]
 pub(crate) struct TaskCell<F: Future> {
     header: Header,
     stage: UnsafeCell<Stage<F>>,
