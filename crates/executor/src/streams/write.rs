@@ -37,14 +37,13 @@ pub(crate) enum Wrote {
 }
 
 /// The write half of a stream and its buffer.
+///
+/// In declaration order (`repr(C)`, and first in the `RefCell` its owners keep first):
+/// what every write reads (the flags, the error, the socket, the buffer's bounds) sits
+/// on the cache line of the `Rc`'s counts; the water marks, read only when bytes are
+/// buffered, come last.
+#[repr(C)]
 pub(crate) struct WriteCore<S: SplitStream> {
-    /// `None` once closed (or failed): dropping the half shuts down the writing side.
-    sock: Option<OwnedWriteHalf<S>>,
-    /// The unsent bytes are `buf[start..]`.
-    buf: Vec<u8>,
-    start: usize,
-    high: usize,
-    low: usize,
     /// Above the high-water mark and not yet back to the low one.
     paused: bool,
     /// `close()` was called: no more writes; close once flushed.
@@ -54,6 +53,13 @@ pub(crate) struct WriteCore<S: SplitStream> {
     eof_sent: bool,
     /// The first failure of the socket; the side is dead.
     error: Option<io::Error>,
+    /// `None` once closed (or failed): dropping the half shuts down the writing side.
+    sock: Option<OwnedWriteHalf<S>>,
+    start: usize,
+    /// The unsent bytes are `buf[start..]`.
+    buf: Vec<u8>,
+    high: usize,
+    low: usize,
 }
 
 impl<S: SplitStream> WriteCore<S> {

@@ -57,6 +57,8 @@ pub struct StreamWriter<S: SplitStream = TcpStream> {
     shared: Rc<Shared<S>>,
 }
 
+/// `core` first (`repr(C)`): see [`WriteCore`].
+#[repr(C)]
 struct Shared<S: SplitStream> {
     core: RefCell<WriteCore<S>>,
     /// A flusher task is running (the buffer is not empty, or it is finishing).
