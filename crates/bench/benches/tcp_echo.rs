@@ -548,7 +548,7 @@ fn report(res: &Results<'_>, ctx: &Context<'_>) -> String {
         out,
         "Servers (`echo_server`, and `peers/tcp_echo.py` for Python): `weft-protocol` \
          (`create_server`, `data_received` writes back), `weft-streams` (`start_server`, \
-         `reader.read` / `writer.write` / `drain`), `weft-tcp` (a task per connection on \
+         `reader.readinto` / `writer.write` / `drain`), `weft-tcp` (a task per connection on \
          `weft::net::TcpStream`, the same code as the tokio server); `{TOKIO}` (the \
          baseline: tokio's current-thread runtime, a task per connection) and \
          `{TOKIO_MT}` (the same on its multi-thread runtime with 2 workers; the process \

@@ -1,6 +1,6 @@
 //! A TCP echo server for the `tcp_echo` bench, in one of several styles:
 //!
-//! * `weft-streams`  — asyncio streams: `start_server`, `reader.read` / `writer.write`;
+//! * `weft-streams`  — asyncio streams: `start_server`, `reader.readinto` / `writer.write`;
 //! * `weft-protocol` — asyncio protocols: `create_server`, `data_received` writes back;
 //! * `weft-tcp`      — a task per connection on `weft::net::TcpStream`, the same code
 //!   as the tokio server;
