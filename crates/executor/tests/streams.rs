@@ -579,3 +579,38 @@ fn emfile_child() {
     });
     println!("EMFILE SCENARIO OK");
 }
+
+/// `readinto` hands out what other reads buffered first, a piece at a time when the
+/// caller's buffer is smaller, then reads from the socket straight into it; an empty
+/// buffer reads nothing, and end of stream is `Ok(0)`, again and again.
+#[weft::test]
+async fn readinto_drains_the_buffer_first_then_reads_the_socket() {
+    let ((mut reader, _rw), (_r, writer)) = pair();
+    writer.write(b"head\nbuffered tail");
+    writer.drain().await.unwrap();
+    assert_eq!(reader.readline().await.unwrap(), b"head\n");
+    assert_eq!(reader.buffer(), b"buffered tail");
+
+    assert_eq!(reader.readinto(&mut []).await.unwrap(), 0);
+    let mut small = [0; 8];
+    assert_eq!(reader.readinto(&mut small).await.unwrap(), 8);
+    assert_eq!(&small, b"buffered");
+    assert_eq!(reader.readinto(&mut small).await.unwrap(), 5);
+    assert_eq!(&small[..5], b" tail");
+    assert!(reader.buffer().is_empty());
+
+    writer.write(b"direct");
+    writer.close();
+    let mut big = [0; 64];
+    let mut got = Vec::new();
+    loop {
+        match reader.readinto(&mut big).await.unwrap() {
+            0 => break,
+            n => got.extend_from_slice(&big[..n]),
+        }
+    }
+    assert_eq!(got, b"direct");
+    assert!(reader.buffer().is_empty(), "read past the reader's buffer");
+    assert!(reader.at_eof());
+    assert_eq!(reader.readinto(&mut big).await.unwrap(), 0);
+}
