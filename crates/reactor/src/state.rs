@@ -137,11 +137,8 @@ impl SourceState {
     /// `wakers`.
     pub fn shutdown(&self, wakers: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
-        for dir in [Direction::Read, Direction::Write] {
-            if let Some(waker) = lock(self.slot(dir)).take() {
-                wakers.push(waker);
-            }
-        }
+        take_into(&self.reader, wakers);
+        take_into(&self.writer, wakers);
     }
 
     /// The current readiness in `dir`, if any; the waker slot is left alone.

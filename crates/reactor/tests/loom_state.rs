@@ -33,14 +33,17 @@ fn dispatch(state: &SourceState, bits: usize) {
     wakers.into_iter().for_each(Waker::wake);
 }
 
+/// The reactor thread: dispatches each of `events` in turn.
+fn reactor(state: &Arc<SourceState>, events: &'static [usize]) -> thread::JoinHandle<()> {
+    let state = state.clone();
+    thread::spawn(move || events.iter().for_each(|&bits| dispatch(&state, bits)))
+}
+
 #[test]
 fn an_event_racing_the_first_poll_is_seen_or_wakes_the_task() {
     loom::model(|| {
         let state = Arc::new(SourceState::new(0));
-        let reactor = {
-            let state = state.clone();
-            thread::spawn(move || dispatch(&state, READABLE))
-        };
+        let reactor = reactor(&state, &[READABLE]);
         let (count, w) = waker();
         let polled = state.poll_ready(&mut Context::from_waker(&w), Direction::Read);
         reactor.join().unwrap();
@@ -62,10 +65,7 @@ fn a_clear_on_an_old_snapshot_keeps_a_newer_event() {
             panic!("readable before the race");
         };
         // The reactor reports a new arrival while the task clears what it saw.
-        let reactor = {
-            let state = state.clone();
-            thread::spawn(move || dispatch(&state, READABLE))
-        };
+        let reactor = reactor(&state, &[READABLE]);
         state.clear_ready(seen);
         let polled = state.poll_ready(&mut cx, Direction::Read);
         reactor.join().unwrap();
@@ -82,10 +82,7 @@ fn directions_do_not_steal_each_others_wakeups() {
         let state = Arc::new(SourceState::new(0));
         let (reads, rw) = waker();
         let (writes, ww) = waker();
-        let reactor = {
-            let state = state.clone();
-            thread::spawn(move || dispatch(&state, WRITABLE))
-        };
+        let reactor = reactor(&state, &[WRITABLE]);
         let r = state.poll_ready(&mut Context::from_waker(&rw), Direction::Read);
         let w = state.poll_ready(&mut Context::from_waker(&ww), Direction::Write);
         reactor.join().unwrap();
@@ -127,10 +124,7 @@ fn an_event_for_a_direction_already_ready_still_wakes_the_other() {
     loom::model(|| {
         let state = Arc::new(SourceState::new(0));
         dispatch(&state, WRITABLE);
-        let reactor = {
-            let state = state.clone();
-            thread::spawn(move || dispatch(&state, READABLE | WRITABLE))
-        };
+        let reactor = reactor(&state, &[READABLE | WRITABLE]);
         let (count, w) = waker();
         let polled = state.poll_ready(&mut Context::from_waker(&w), Direction::Read);
         reactor.join().unwrap();
@@ -154,13 +148,7 @@ fn events_racing_a_clear_and_a_wait_are_seen_or_wake_the_task() {
         let Poll::Ready(Ok(seen)) = state.poll_ready(&mut cx, Direction::Write) else {
             panic!("writable before the race");
         };
-        let reactor = {
-            let state = state.clone();
-            thread::spawn(move || {
-                dispatch(&state, WRITABLE);
-                dispatch(&state, WRITABLE);
-            })
-        };
+        let reactor = reactor(&state, &[WRITABLE, WRITABLE]);
         state.clear_ready(seen);
         let polled = state.poll_ready(&mut cx, Direction::Write);
         reactor.join().unwrap();

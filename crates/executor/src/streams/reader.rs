@@ -426,26 +426,14 @@ impl<S: SplitStream> StreamReader<S> {
         if self.start < self.end {
             let k = buf.len().min(self.end - self.start);
             buf[..k].copy_from_slice(&self.buf[self.start..self.start + k]);
-            self.start += k;
-            self.reset_if_empty();
+            self.consume(k);
             return Ok(k);
         }
         if self.eof {
             return Ok(0);
         }
-        let n = poll_fn(|cx| {
-            loop {
-                // As `poll_fill`, into the caller's buffer.
-                match ready!(self.half.poll_read(cx, buf)) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    other => return Poll::Ready(other),
-                }
-            }
-        })
-        .await?;
-        if n == 0 {
-            self.eof = true;
-        }
+        let n = poll_fn(|cx| poll_read_once(&self.half, cx, buf)).await?;
+        self.eof |= n == 0;
         Ok(n)
     }
 
@@ -628,9 +616,14 @@ impl<S: SplitStream> StreamReader<S> {
     /// Removes and returns the first `n` unread bytes (`n` <= what is buffered).
     fn take(&mut self, n: usize) -> Vec<u8> {
         let out = self.buf[self.start..self.start + n].to_vec();
+        self.consume(n);
+        out
+    }
+
+    /// Drops the first `n` unread bytes (`n` <= what is buffered).
+    fn consume(&mut self, n: usize) {
         self.start += n;
         self.reset_if_empty();
-        out
     }
 
     fn reset_if_empty(&mut self) {
@@ -663,20 +656,25 @@ impl<S: SplitStream> StreamReader<S> {
     /// added, `Ok(0)` is end of stream.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         self.make_room();
-        loop {
-            // One readiness check and one `read(2)`. It spends the coop budget: a
-            // reader that always has data must still let the loop run.
-            match ready!(self.half.poll_read(cx, &mut self.buf[self.end..])) {
-                Ok(n) => {
-                    self.end += n;
-                    if n == 0 {
-                        self.eof = true;
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
+        let n = ready!(poll_read_once(&self.half, cx, &mut self.buf[self.end..]))?;
+        self.end += n;
+        self.eof |= n == 0;
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// One `read(2)` into `buf` once the socket is readable (an interrupted one is
+/// retried). It spends the coop budget: a reader that always has data must still let
+/// the loop run.
+fn poll_read_once<S: SplitStream>(
+    half: &OwnedReadHalf<S>,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    loop {
+        match ready!(half.poll_read(cx, buf)) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return Poll::Ready(other),
         }
     }
 }

@@ -39,9 +39,11 @@ pub(crate) enum Wrote {
 /// The write half of a stream and its buffer.
 ///
 /// In declaration order (`repr(C)`, and first in the `RefCell` its owners keep first):
-/// what every write reads (the flags, the error, the socket, the buffer's bounds) sits
-/// on the cache line of the `Rc`'s counts; the water marks, read only when bytes are
-/// buffered, come last.
+/// what every write reads (the flags, the error, the socket, the buffer's bounds) comes
+/// right after the `Rc`'s counts and the `RefCell`'s flag, so a write touches the first
+/// line or two of the allocation; the water marks, read only when bytes are buffered,
+/// come last. (callgrind's cache simulation: about 0.6 fewer L1 misses per message in
+/// the streams echo server.)
 #[repr(C)]
 pub(crate) struct WriteCore<S: SplitStream> {
     /// Above the high-water mark and not yet back to the low one.
