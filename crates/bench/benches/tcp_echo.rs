@@ -11,10 +11,17 @@
 //! each server's syscalls per message: `strace -c -f` over two runs of different
 //! lengths, whose difference leaves out the server's start and the connections' setup.
 //!
-//! Full run: 5 repetitions of 2 s (after 0.5 s of warm-up) at 1 connection, 7 of 2.5 s
+//! Full run: 5 repetitions of 2 s (after 0.5 s of warm-up) at 1 connection, 11 of 5 s
 //! (after 0.5 s) at 100 and 5 of 1.5 s (after 0.5 s) at 1000, then strace runs of 50,000
-//! and 5,000 messages; about 7.5 minutes with every style. `--quick`: one 0.3 s window
-//! per style and count, and strace runs of 5,000 and 500 messages; about 25 s.
+//! and 5,000 messages; about 14 minutes with every style.
+//!
+//! The 100-connection windows are long and many because `/proc`'s split of CPU time
+//! into user and system is sampled at the kernel's tick (250 Hz here): user time is
+//! about a tenth of an echo server's CPU, so a 2.5 s window held some 35 to 55 user
+//! ticks, ±15% or so from sampling alone, before the shared machine's own noise.
+//!
+//! `--quick`: one 0.3 s window per style and count, and strace runs of 5,000 and 500
+//! messages; about 25 s.
 //!
 //! Styles (`echo_server`): `weft-protocol`, `weft-streams`, `weft-tcp`, `tokio-mt`
 //! (2 workers; on CPU 0 like every server, so both share one CPU) and `tokio`;
@@ -96,7 +103,7 @@ impl Plan {
         let (reps, warmup, secs) = match (args.quick, conns) {
             (true, _) => (1, 0.1, 0.3),
             (false, 1) => (5, 0.5, 2.0),
-            (false, MAIN_CONNS) => (7, 0.5, 2.5),
+            (false, MAIN_CONNS) => (11, 0.5, 5.0),
             (false, _) => (5, 0.5, 1.5),
         };
         let explicit = args
@@ -536,7 +543,9 @@ fn report(res: &Results<'_>, ctx: &Context<'_>) -> String {
         "{SIZE}-byte messages, one in flight on each connection; server on CPU 0, load \
          client (`echo_load`, mio, one thread, every echo checked) on CPU 1, each its own \
          process. Repetitions per server: {}; rotating order. CPU from `/proc/PID/stat` \
-         over the window (10 ms ticks: coarse at 1 connection). Syscalls, at \
+         over the window (10 ms units; the split into user and system time is sampled at the \
+         kernel's tick, so a window's user figure is a sample: coarse at 1 connection). \
+         Syscalls, at \
          {MAIN_CONNS} connections: the server under `strace -c -f`, the counts of a \
          {}-message run minus those of a {}-message one, per message of the difference \
          (the server's start and the connections' setup cancel out).\n",
