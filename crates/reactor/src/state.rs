@@ -123,13 +123,11 @@ impl SourceState {
         }) {
             Ok(prev) | Err(prev) => prev,
         };
-        let read = Direction::Read.mask();
-        if bits & read != 0 && prev & read == 0 {
-            take_into(&self.reader, wakers);
-        }
-        let write = Direction::Write.mask();
-        if bits & write != 0 && prev & write == 0 {
-            take_into(&self.writer, wakers);
+        for dir in [Direction::Read, Direction::Write] {
+            let mask = dir.mask();
+            if bits & mask != 0 && prev & mask == 0 {
+                take_into(self.slot(dir), wakers);
+            }
         }
     }
 

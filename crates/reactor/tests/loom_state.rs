@@ -22,6 +22,17 @@ impl Wake for Count {
     }
 }
 
+impl Count {
+    fn woken(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A poll that raced an event either saw it or was woken by it, once.
+fn seen_or_woken<T>(polled: &Poll<T>, count: &Count) -> bool {
+    polled.is_ready() || count.woken() == 1
+}
+
 fn waker() -> (StdArc<Count>, Waker) {
     let c = StdArc::new(Count(AtomicUsize::new(0)));
     (c.clone(), Waker::from(c))
@@ -48,7 +59,7 @@ fn an_event_racing_the_first_poll_is_seen_or_wakes_the_task() {
         let polled = state.poll_ready(&mut Context::from_waker(&w), Direction::Read);
         reactor.join().unwrap();
         assert!(
-            polled.is_ready() || count.0.load(Ordering::SeqCst) == 1,
+            seen_or_woken(&polled, &count),
             "the event was neither seen nor woken"
         );
     });
@@ -69,10 +80,7 @@ fn a_clear_on_an_old_snapshot_keeps_a_newer_event() {
         state.clear_ready(seen);
         let polled = state.poll_ready(&mut cx, Direction::Read);
         reactor.join().unwrap();
-        assert!(
-            polled.is_ready() || count.0.load(Ordering::SeqCst) == 1,
-            "the newer event was lost"
-        );
+        assert!(seen_or_woken(&polled, &count), "the newer event was lost");
     });
 }
 
@@ -86,8 +94,8 @@ fn directions_do_not_steal_each_others_wakeups() {
         let r = state.poll_ready(&mut Context::from_waker(&rw), Direction::Read);
         let w = state.poll_ready(&mut Context::from_waker(&ww), Direction::Write);
         reactor.join().unwrap();
-        assert!(r.is_pending() && reads.0.load(Ordering::SeqCst) == 0);
-        assert!(w.is_ready() || writes.0.load(Ordering::SeqCst) == 1);
+        assert!(r.is_pending() && reads.woken() == 0);
+        assert!(seen_or_woken(&w, &writes));
     });
 }
 
@@ -109,7 +117,7 @@ fn shutdown_racing_a_poll_fails_or_wakes_the_waiter() {
         match polled {
             Poll::Ready(Err(_)) => {}
             Poll::Ready(Ok(_)) => panic!("no readiness was ever reported"),
-            Poll::Pending => assert_eq!(count.0.load(Ordering::SeqCst), 1),
+            Poll::Pending => assert_eq!(count.woken(), 1),
         }
         let again = state.poll_ready(&mut Context::from_waker(&w), Direction::Read);
         assert!(matches!(again, Poll::Ready(Err(_))), "shut down for good");
@@ -129,7 +137,7 @@ fn an_event_for_a_direction_already_ready_still_wakes_the_other() {
         let polled = state.poll_ready(&mut Context::from_waker(&w), Direction::Read);
         reactor.join().unwrap();
         assert!(
-            polled.is_ready() || count.0.load(Ordering::SeqCst) == 1,
+            seen_or_woken(&polled, &count),
             "the read event was neither seen nor woken"
         );
     });
@@ -153,7 +161,7 @@ fn events_racing_a_clear_and_a_wait_are_seen_or_wake_the_task() {
         let polled = state.poll_ready(&mut cx, Direction::Write);
         reactor.join().unwrap();
         assert!(
-            polled.is_ready() || count.0.load(Ordering::SeqCst) >= 1,
+            polled.is_ready() || count.woken() >= 1,
             "the write events were lost"
         );
     });
