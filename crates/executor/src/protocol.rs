@@ -14,8 +14,10 @@
 //!
 //! # How a connection is driven
 //!
-//! Each connection has one driver: a task that owns the protocol and the socket's
-//! read half, plus a 64 KiB read buffer allocated once. When the socket is readable
+//! Each connection has one driver: a task that owns the protocol and reads the
+//! socket, which the transport's shared state owns (one allocation for the socket,
+//! the write buffer and the flags), into a 64 KiB read buffer shared by the thread.
+//! When the socket is readable
 //! the driver makes one `read(2)` into that buffer and calls
 //! [`data_received`](Protocol::data_received) with a slice of it: no task per read,
 //! no allocation per read. [`Transport::write`] on an empty buffer goes straight to
@@ -54,11 +56,11 @@ use std::path::Path;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use weft_reactor::net::{
-    OwnedReadHalf, SplitStream, TcpListener, TcpStream, UnixListener, UnixStream,
-};
+use weft_reactor::net::{SplitStream, TcpListener, TcpStream, UnixListener, UnixStream};
 
-use crate::streams::{bind_tcp, bind_unix, serve, ConnGuard, Server, UnixServer, WriteCore, Wrote};
+use crate::streams::{
+    bind_tcp, bind_unix, serve, ConnGuard, Server, UnixServer, Whole, WriteCore, Wrote,
+};
 
 /// The size of the read buffer.
 const READ_BUFFER: usize = 64 * 1024;
@@ -207,17 +209,28 @@ pub struct Transport<S: SplitStream = TcpStream> {
     shared: Rc<Shared<S>>,
 }
 
+/// What the transport's clones and the driver share.
+///
+/// Laid out for the echo path (`repr(C)`): the flags, the driver's waker and the write
+/// core with its socket are what every message reads, in the first two cache lines of
+/// the value; the alignment puts the `Rc`'s counts, which a message does not touch, on
+/// a line of their own before them, and the driver borrows the state rather than
+/// clone the `Rc`. (callgrind's cache simulation with a 4 KiB, 4-way L1, which stands
+/// for the kernel evicting the server's lines between its `read` and `write` calls:
+/// 14.0 lines per message in the protocol echo server against 15.7 without both.)
+#[repr(C, align(64))]
 struct Shared<S: SplitStream> {
-    core: RefCell<WriteCore<S>>,
+    /// The driver is running (inside a callback, or between them): it will look at
+    /// the state before it sleeps, so it needs no wake.
+    in_driver: Cell<bool>,
     reading_paused: Cell<bool>,
     aborted: Cell<bool>,
     /// `connection_lost` was called (or the driver is gone).
     lost: Cell<bool>,
     /// The driver's waker, to wake it from outside its callbacks.
     driver: RefCell<Option<Waker>>,
-    /// The driver is running (inside a callback, or between them): it will look at
-    /// the state before it sleeps, so it needs no wake.
-    in_driver: Cell<bool>,
+    /// The socket and the write buffer. The driver reads through it too.
+    core: RefCell<WriteCore<Whole<S>>>,
 }
 
 impl<S: SplitStream> Shared<S> {
@@ -775,14 +788,13 @@ impl<S: SplitStream> fmt::Debug for Transport<S> {
     }
 }
 
-/// One connection's driver: owns the protocol and the read half (the read buffer is
-/// the thread's, [`READ_BUF`]).
+/// One connection's driver: owns the protocol and reads the socket, which the
+/// transport's shared state keeps (the read buffer is the thread's, [`READ_BUF`]).
 struct Driver<S: SplitStream, P, M> {
     /// Makes the protocol on the first run (servers: inside the connection's task,
     /// so that a panicking factory ends only this connection).
     make: Option<M>,
     proto: Option<P>,
-    read: Option<OwnedReadHalf<S>>,
     transport: Transport<S>,
     /// Whether the protocol was last told to pause writing.
     told_paused: bool,
@@ -798,7 +810,17 @@ where
     M: FnOnce() -> P,
 {
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let sh = self.transport.shared.clone();
+        // Borrowed, not cloned: the `Rc`'s counts have a cache line of their own.
+        let Driver {
+            make,
+            proto,
+            transport,
+            told_paused,
+            eof,
+            done,
+            ..
+        } = self;
+        let sh = &*transport.shared;
         {
             let mut slot = sh.driver.borrow_mut();
             if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
@@ -806,33 +828,32 @@ where
             }
         }
         sh.in_driver.set(true);
-        if self.proto.is_none() {
-            let make = self.make.take().expect("a protocol or a way to make one");
+        let proto = proto.get_or_insert_with(|| {
+            let make = make.take().expect("a protocol or a way to make one");
             let mut proto = make();
-            proto.connection_made(self.transport.clone());
-            self.proto = Some(proto);
-        }
+            proto.connection_made(transport.clone());
+            proto
+        });
         let mut buf = take_read_buffer();
-        let out = self.run(&sh, cx, &mut buf);
+        let out = Self::run(proto, transport, told_paused, eof, done, cx, &mut buf);
         put_read_buffer(buf);
         sh.in_driver.set(false);
         out
     }
 
-    fn run(&mut self, sh: &Shared<S>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<()> {
-        let Driver {
-            proto,
-            read,
-            transport,
-            told_paused,
-            eof,
-            done,
-            ..
-        } = self;
-        let proto = proto.as_mut().expect("made above");
+    fn run(
+        proto: &mut P,
+        transport: &Transport<S>,
+        told_paused: &mut bool,
+        eof: &mut bool,
+        done: &mut bool,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<()> {
+        let sh = &*transport.shared;
         macro_rules! finish {
             ($err:expr) => {
-                return finish(sh, read, done, proto, $err)
+                return finish(sh, done, proto, $err)
             };
         }
         loop {
@@ -885,11 +906,14 @@ where
             if sh.reading_paused.get() || *eof {
                 return Poll::Pending;
             }
-            let Some(half) = read.as_ref() else {
-                return Poll::Pending;
+            // One readiness check and one `read(2)`; spends the coop budget. (The
+            // borrow ends before any callback.)
+            let polled = match sh.core.borrow_mut().sock_mut() {
+                Some(sock) => sock.0.halves().0.poll_read(cx, buf),
+                // Closed, or failed (reported above): nothing more to read.
+                None => return Poll::Pending,
             };
-            // One readiness check and one `read(2)`; spends the coop budget.
-            let outcome = match half.poll_read(cx, buf) {
+            let outcome = match polled {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Poll::Ready(outcome) => outcome,
@@ -913,7 +937,6 @@ where
 /// The connection is over: close the socket, then tell the protocol.
 fn finish<S: SplitStream, P: Protocol<S>>(
     sh: &Shared<S>,
-    read: &mut Option<OwnedReadHalf<S>>,
     done: &mut bool,
     proto: &mut P,
     err: Option<io::Error>,
@@ -921,7 +944,6 @@ fn finish<S: SplitStream, P: Protocol<S>>(
     *done = true;
     sh.lost.set(true);
     sh.core.borrow_mut().discard();
-    *read = None;
     drop(sh.driver.borrow_mut().take());
     proto.connection_lost(err);
     Poll::Ready(())
@@ -945,24 +967,21 @@ impl<S: SplitStream, P, M> Drop for Driver<S, P, M> {
     }
 }
 
-fn new_transport<S: SplitStream>(stream: S) -> (OwnedReadHalf<S>, Transport<S>) {
-    let (rd, wr) = stream.into_halves();
-    let transport = Transport {
+fn new_transport<S: SplitStream>(stream: S) -> Transport<S> {
+    Transport {
         shared: Rc::new(Shared {
-            core: RefCell::new(WriteCore::new(wr)),
+            in_driver: Cell::new(false),
             reading_paused: Cell::new(false),
             aborted: Cell::new(false),
             lost: Cell::new(false),
             driver: RefCell::new(None),
-            in_driver: Cell::new(false),
+            core: RefCell::new(WriteCore::new(Whole(stream))),
         }),
-    };
-    (rd, transport)
+    }
 }
 
 /// Spawns the driver of one connection.
 fn spawn_driver<S, P, M>(
-    read: OwnedReadHalf<S>,
     transport: Transport<S>,
     proto: Option<P>,
     make: Option<M>,
@@ -975,7 +994,6 @@ fn spawn_driver<S, P, M>(
     let mut driver = Driver {
         make,
         proto,
-        read: Some(read),
         transport,
         told_paused: false,
         eof: false,
@@ -984,7 +1002,7 @@ fn spawn_driver<S, P, M>(
     };
     crate::Builder::new()
         .name("weft::Transport")
-        .spawn(async move { poll_fn(|cx| driver.poll_run(cx)).await });
+        .spawn(poll_fn(move |cx| driver.poll_run(cx)));
 }
 
 /// The accept loop's callback for a protocol server.
@@ -996,9 +1014,9 @@ where
 {
     let factory = Rc::new(factory);
     move |stream, guard| {
-        let (read, transport) = new_transport(stream);
+        let transport = new_transport(stream);
         let factory = factory.clone();
-        spawn_driver(read, transport, None, Some(move || factory()), Some(guard));
+        spawn_driver(transport, None, Some(move || factory()), Some(guard));
     }
 }
 
@@ -1297,9 +1315,9 @@ where
     P: Protocol<S> + 'static,
     F: FnOnce() -> P,
 {
-    let (read, transport) = new_transport(stream);
+    let transport = new_transport(stream);
     let mut proto = factory();
     proto.connection_made(transport.clone());
-    spawn_driver::<S, P, fn() -> P>(read, transport.clone(), Some(proto), None, None);
+    spawn_driver::<S, P, fn() -> P>(transport.clone(), Some(proto), None, None);
     transport
 }

@@ -38,7 +38,7 @@ use weft_reactor::net::{
 pub use self::reader::{IncompleteReadError, LimitOverrunError, StreamError, StreamReader};
 pub(crate) use self::server::{serve, ConnGuard};
 pub use self::server::{Server, UnixServer};
-pub(crate) use self::write::{WriteCore, Wrote};
+pub(crate) use self::write::{Whole, WriteCore, Wrote};
 pub use self::writer::StreamWriter;
 
 /// Tasks waiting for a state change (a drained buffer, a closed server).

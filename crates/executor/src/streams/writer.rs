@@ -60,7 +60,7 @@ pub struct StreamWriter<S: SplitStream = TcpStream> {
 /// `core` first (`repr(C)`): see [`WriteCore`].
 #[repr(C)]
 struct Shared<S: SplitStream> {
-    core: RefCell<WriteCore<S>>,
+    core: RefCell<WriteCore<OwnedWriteHalf<S>>>,
     /// A flusher task is running (the buffer is not empty, or it is finishing).
     flushing: Cell<bool>,
     /// `drain` and `wait_closed`.

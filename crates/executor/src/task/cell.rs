@@ -78,8 +78,8 @@ enum Stage<F: Future> {
 /// Fields common to every task, whatever its future.
 ///
 /// In declaration order (`repr(C)`): what every wake and every poll reads (`state`,
-/// `shared`, `owner_key`) shares the cache line of the `Arc`'s counts; the rest is
-/// read rarely.
+/// `shared`, `owner_key`) comes first, right after the future (see [`TaskCell`]); the
+/// rest is read rarely.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
@@ -91,11 +91,17 @@ pub(crate) struct Header {
     join_waker: Mutex<Option<Waker>>,
 }
 
-/// The header first (`repr(C)`), then the future.
+/// The future first (`repr(C)`), then the header: a poll reads the `Arc`'s counts, the
+/// future and the header's first three fields, which are then contiguous (two cache
+/// lines for a small future), while the header's cold tail (id, name, join waker) sits
+/// last. With the header first, that tail lay between the counts and the future.
+/// (callgrind's cache simulation with a 4 KiB, 4-way L1, which stands for the kernel
+/// evicting the server's lines between its `read` and `write` calls: 2.2 lines fewer
+/// per message in the `TcpStream` echo server, 12.0 against 14.2.)
 #[repr(C)]
 pub(crate) struct TaskCell<F: Future> {
-    header: Header,
     stage: UnsafeCell<Stage<F>>,
+    header: Header,
 }
 
 // SAFETY: the future and the outcome (the only fields that may be `!Send`/`!Sync`) are

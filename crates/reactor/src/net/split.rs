@@ -72,6 +72,33 @@ pub trait SplitStream: sealed::Sealed + Send + Sync + Sized + 'static {
     fn into_halves(self) -> (OwnedReadHalf<Self>, OwnedWriteHalf<Self>) {
         into_split(self)
     }
+
+    /// The same as the stream's own `split`, for generic code: borrowed halves, no
+    /// allocation, so code that keeps the stream itself can still read and write it
+    /// through the halves' methods.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft_reactor::net::{SplitStream, UnixStream};
+    ///
+    /// async fn send<S: SplitStream>(stream: &mut S, data: &[u8]) -> std::io::Result<()> {
+    ///     stream.halves().1.write_all(data).await
+    /// }
+    ///
+    /// weft::run(async {
+    ///     let (mut a, mut b) = UnixStream::pair()?;
+    ///     send(&mut a, b"hi").await?;
+    ///     let mut buf = [0; 2];
+    ///     b.read(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn halves(&mut self) -> (ReadHalf<'_, Self>, WriteHalf<'_, Self>) {
+        split(self)
+    }
 }
 
 pub(crate) fn into_split<S: SplitStream>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
