@@ -66,9 +66,11 @@ use crate::token::{self, MAX_SOURCES};
 /// reg.deregister(&mut a)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[repr(C)]
 pub struct Registration {
-    handle: Handle,
+    /// First (`repr(C)`): the one field every I/O call reads (see `net::io::Evented`).
     state: Arc<SourceState>,
+    handle: Handle,
     key: usize,
 }
 

@@ -57,8 +57,10 @@ pub struct StreamWriter<S: SplitStream = TcpStream> {
     shared: Rc<Shared<S>>,
 }
 
-/// `core` first (`repr(C)`): see [`WriteCore`].
-#[repr(C)]
+/// `core` first (`repr(C)`), and the value aligned to a cache line, so that what a
+/// write and a `drain` read (the `RefCell`'s flag and the hot part of [`WriteCore`])
+/// is one line; the `Rc`'s counts, which neither touches, sit on the line before.
+#[repr(C, align(64))]
 struct Shared<S: SplitStream> {
     core: RefCell<WriteCore<OwnedWriteHalf<S>>>,
     /// A flusher task is running (the buffer is not empty, or it is finishing).

@@ -67,6 +67,12 @@ use crate::sys;
 ///
 /// Not nameable outside the crate: it only appears in the sealed
 /// [`SplitStream`](super::SplitStream) machinery.
+///
+/// `repr(C)`, the source (a file descriptor) first and then the registration, whose
+/// first field is its state: what every read and write uses (the descriptor and the
+/// pointer to the readiness) are the first 16 bytes, so they share a cache line
+/// wherever the value sits (an `Arc` of split halves puts it at offset 16).
+#[repr(C)]
 pub struct Evented<S: Source> {
     source: S,
     registration: Registration,
