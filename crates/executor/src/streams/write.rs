@@ -62,7 +62,18 @@ impl<S: SplitStream> WriteSide for OwnedWriteHalf<S> {
 }
 
 /// A whole stream, owned by the [`WriteCore`] of a [`Transport`](crate::Transport).
-pub(crate) struct Whole<S>(pub(crate) S);
+///
+/// Dropping it shuts the writing side down before the socket closes, as dropping a
+/// write half and then the read half did: the peer gets the FIN for what was sent
+/// even if unread data makes the close itself reset the connection.
+pub(crate) struct Whole<S: SplitStream>(pub(crate) S);
+
+impl<S: SplitStream> Drop for Whole<S> {
+    fn drop(&mut self) {
+        // The peer may already be gone; there is no one to tell.
+        let _ = self.shutdown_write();
+    }
+}
 
 impl<S: SplitStream> WriteSide for Whole<S> {
     type Stream = S;
