@@ -811,8 +811,29 @@ where
 {
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         // Borrowed, not cloned: the `Rc`'s counts have a cache line of their own.
+        let sh = &*self.transport.shared;
+        {
+            let mut slot = sh.driver.borrow_mut();
+            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *slot = Some(cx.waker().clone());
+            }
+        }
+        sh.in_driver.set(true);
+        if self.proto.is_none() {
+            let make = self.make.take().expect("a protocol or a way to make one");
+            let mut proto = make();
+            proto.connection_made(self.transport.clone());
+            self.proto = Some(proto);
+        }
+        let mut buf = take_read_buffer();
+        let out = self.run(cx, &mut buf);
+        put_read_buffer(buf);
+        self.transport.shared.in_driver.set(false);
+        out
+    }
+
+    fn run(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<()> {
         let Driver {
-            make,
             proto,
             transport,
             told_paused,
@@ -821,36 +842,7 @@ where
             ..
         } = self;
         let sh = &*transport.shared;
-        {
-            let mut slot = sh.driver.borrow_mut();
-            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *slot = Some(cx.waker().clone());
-            }
-        }
-        sh.in_driver.set(true);
-        let proto = proto.get_or_insert_with(|| {
-            let make = make.take().expect("a protocol or a way to make one");
-            let mut proto = make();
-            proto.connection_made(transport.clone());
-            proto
-        });
-        let mut buf = take_read_buffer();
-        let out = Self::run(proto, transport, told_paused, eof, done, cx, &mut buf);
-        put_read_buffer(buf);
-        sh.in_driver.set(false);
-        out
-    }
-
-    fn run(
-        proto: &mut P,
-        transport: &Transport<S>,
-        told_paused: &mut bool,
-        eof: &mut bool,
-        done: &mut bool,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<()> {
-        let sh = &*transport.shared;
+        let proto = proto.as_mut().expect("made above");
         macro_rules! finish {
             ($err:expr) => {
                 return finish(sh, done, proto, $err)
@@ -908,7 +900,7 @@ where
             }
             // One readiness check and one `read(2)`; spends the coop budget. (The
             // borrow ends before any callback.)
-            let polled = match sh.core.borrow_mut().sock_mut() {
+            let polled = match sh.core.borrow_mut().side_mut() {
                 Some(sock) => sock.0.halves().0.poll_read(cx, buf),
                 // Closed, or failed (reported above): nothing more to read.
                 None => return Poll::Pending,

@@ -177,8 +177,9 @@ impl<W: WriteSide> WriteCore<W> {
         self.sock.as_ref().map(W::stream)
     }
 
-    /// The socket itself, while it is open.
-    pub(crate) fn sock_mut(&mut self) -> Option<&mut W> {
+    /// The write side itself (for a whole stream, the socket the driver reads), while
+    /// it is open.
+    pub(crate) fn side_mut(&mut self) -> Option<&mut W> {
         self.sock.as_mut()
     }
 
