@@ -297,7 +297,7 @@ const SCENARIOS: &[Scenario] = &[
         note: |s| {
             format!(
                 "{} timers armed and cancelled in one task, {} pending at any time: each \
-                 a sleep of a pseudo-random duration in (0, 10 s] (xorshift64, fixed \
+                 a sleep of a pseudo-random duration in (10 ms, 10 s] (xorshift64, fixed \
                  seed), polled once (which arms it; it must be pending), and cancelled {} \
                  arms later by being replaced in its box (the boxes are allocated once) — \
                  the pattern of timeouts around requests that finish in time.",
@@ -785,14 +785,20 @@ fn tokio_timers(s: &Sizes, rt: Tokio) -> Run {
 /// replacing it in its box; counts the sleeps that were pending after one poll. The
 /// boxes are allocated once, up front, so the loop measures the timers, not the
 /// allocator.
+/// The shortest sleep `timers_cancel` arms.
+const MIN_CANCEL_SLEEP: Duration = Duration::from_millis(10);
+
 async fn timers_cancel<S: Future<Output = ()>>(
     count: u64,
     batch: usize,
     sleep: impl Fn(Duration) -> S,
 ) -> u64 {
     let mut rng = XorShift64::new(0xCA9C_E115);
-    let max = Duration::from_secs(10).as_nanos() as u64;
-    let mut next = move || Duration::from_nanos(1 + rng.below(max));
+    // At least 10 ms: on tokio's multi-thread runtime the timer advances on another
+    // worker while this task runs, so a sleep of a few nanoseconds can complete at its
+    // first poll, and the checksum (every sleep pending) would fail by chance.
+    let (min, max) = (MIN_CANCEL_SLEEP.as_nanos() as u64, 10_000_000_000u64);
+    let mut next = move || Duration::from_nanos(min + 1 + rng.below(max - min));
     let mut armed = 0u64;
     let mut slots: Vec<Pin<Box<S>>> = Vec::with_capacity(batch);
     for i in 0..count {
