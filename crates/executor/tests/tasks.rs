@@ -20,6 +20,21 @@ fn paused() -> EventLoop {
 }
 
 #[test]
+fn a_sleep_too_long_for_an_instant_waits_forever_instead_of_panicking() {
+    // `Instant + Duration::MAX` overflows; the deadline saturates (584 years) instead.
+    let mut lp = paused();
+    let h = lp.handle();
+    let t0 = h.time();
+    let out = lp.run_until_complete(async move {
+        let forever = weft::sleep(Duration::MAX);
+        assert!(forever.deadline().unwrap() > t0 + Duration::from_secs(100 * 365 * 86400));
+        weft::wait_for(Duration::from_secs(5), forever).await
+    });
+    assert_eq!(out, Err(TimeoutError));
+    assert_eq!(h.time() - t0, Duration::from_secs(5));
+}
+
+#[test]
 fn sleeps_complete_in_deadline_order_at_exact_instants() {
     let mut lp = paused();
     let h = lp.handle();

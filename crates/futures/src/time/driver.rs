@@ -2,10 +2,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::Waker;
 use std::time::Instant;
 
+use super::clock::Nanos;
 use super::wheel::{Key, Wheel};
 use super::Clock;
 
@@ -29,19 +31,23 @@ impl fmt::Debug for Fired {
 /// Names a timer in a [`TimerDriver`]; cancelling with a stale key does nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimerKey {
-    driver: u64,
+    /// Small and never zero, so that an `Option<TimerKey>` (in every
+    /// [`Sleep`](crate::Sleep)) is 12 bytes.
+    driver: NonZeroU32,
     key: Key,
 }
 
+/// 32 bytes, so that no slab entry straddles two cache lines. There is no insertion
+/// sequence number: the wheel hands out the timers of a tick in insertion order, and a
+/// stable sort by deadline keeps it.
 struct Timer {
-    deadline: Instant,
-    seq: u64,
+    /// The exact deadline, as [`Nanos`].
+    deadline: u64,
     fired: Fired,
 }
 
 struct Inner {
     wheel: Wheel<Timer>,
-    seq: u64,
     batch: Vec<Timer>,
 }
 
@@ -66,15 +72,25 @@ struct Inner {
 /// assert_eq!(order.len(), 2);
 /// ```
 pub struct TimerDriver {
-    id: u64,
+    id: NonZeroU32,
     clock: Clock,
-    /// The `now` of the latest [`process`](TimerDriver::process): deadlines up to it
-    /// have passed without reading the clock again.
-    processed: Cell<Option<Instant>>,
+    /// The `now` of the latest [`process`](TimerDriver::process), as [`Nanos`] (0
+    /// before the first): deadlines up to it have passed without reading the clock
+    /// again.
+    processed: Cell<u64>,
     inner: RefCell<Inner>,
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A fresh driver id. Ids are never reused: a key from a dropped driver must not be
+/// taken for one of a later driver's.
+fn next_id() -> NonZeroU32 {
+    let id = NEXT_ID
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+        .expect("more than 2^32 - 1 timer drivers created");
+    NonZeroU32::new(id).expect("ids start at 1")
+}
 
 impl TimerDriver {
     /// An empty driver on `clock`.
@@ -85,12 +101,11 @@ impl TimerDriver {
     /// ```
     pub fn new(clock: Clock) -> TimerDriver {
         TimerDriver {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            id: next_id(),
             clock,
-            processed: Cell::new(None),
+            processed: Cell::new(0),
             inner: RefCell::new(Inner {
                 wheel: Wheel::new(),
-                seq: 0,
                 batch: Vec::new(),
             }),
         }
@@ -137,18 +152,18 @@ impl TimerDriver {
     /// assert!(t.cancel(k));
     /// ```
     pub fn insert(&self, deadline: Instant, fired: Fired) -> TimerKey {
-        let tick = self.clock.tick_ceil(deadline);
-        let mut inner = self.inner.borrow_mut();
-        let seq = inner.seq;
-        inner.seq += 1;
-        let key = inner.wheel.insert(
-            tick,
-            Timer {
-                deadline,
-                seq,
-                fired,
-            },
-        );
+        self.insert_nanos(Nanos::from_instant(deadline), fired)
+    }
+
+    /// [`insert`](TimerDriver::insert) with the deadline as [`Nanos`].
+    #[inline]
+    pub(crate) fn insert_nanos(&self, deadline: u64, fired: Fired) -> TimerKey {
+        let tick = self.clock.tick_ceil_nanos(deadline);
+        let key = self
+            .inner
+            .borrow_mut()
+            .wheel
+            .insert(tick, Timer { deadline, fired });
         TimerKey {
             driver: self.id,
             key,
@@ -272,10 +287,16 @@ impl TimerDriver {
     /// assert!(!t.has_passed(now + Duration::from_millis(1)));
     /// ```
     pub fn has_passed(&self, deadline: Instant) -> bool {
-        if self.processed.get().is_some_and(|p| deadline <= p) {
+        self.has_passed_nanos(Nanos::from_instant(deadline))
+    }
+
+    /// [`has_passed`](TimerDriver::has_passed) with the deadline as [`Nanos`].
+    #[inline]
+    pub(crate) fn has_passed_nanos(&self, deadline: u64) -> bool {
+        if deadline <= self.processed.get() {
             return true;
         }
-        self.clock.is_paused() && deadline <= self.clock.now()
+        self.clock.is_paused() && deadline <= self.clock.now_nanos()
     }
 
     /// Hands every timer due at `now` to `sink`, ordered by deadline then insertion.
@@ -290,8 +311,9 @@ impl TimerDriver {
     /// assert_eq!(n, 1);
     /// ```
     pub fn process(&self, now: Instant, mut sink: impl FnMut(Fired)) {
-        if self.processed.get().is_none_or(|p| p < now) {
-            self.processed.set(Some(now));
+        let now_nanos = Nanos::from_instant(now);
+        if self.processed.get() < now_nanos {
+            self.processed.set(now_nanos);
         }
         let tick = self.clock.tick_floor(now);
         let mut batch = {
@@ -304,7 +326,9 @@ impl TimerDriver {
             self.inner.borrow_mut().batch = batch;
             return;
         }
-        batch.sort_unstable_by_key(|t| (t.deadline, t.seq));
+        // Stable: timers of equal deadline stay in insertion order, which is the
+        // wheel's order within a tick.
+        batch.sort_by_key(|t| t.deadline);
         for timer in batch.drain(..) {
             sink(timer.fired);
         }
@@ -321,5 +345,46 @@ impl fmt::Debug for TimerDriver {
             .field("id", &self.id)
             .field("pending", &self.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Clock;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    #[test]
+    fn equal_deadlines_fire_in_insertion_order_across_levels() {
+        let t = TimerDriver::new(Clock::new_paused());
+        let t0 = t.clock().now();
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let arm = |name: &'static str, at: Instant| {
+            let order = order.clone();
+            t.insert(
+                at,
+                Fired::Call(Box::new(move || order.borrow_mut().push(name))),
+            );
+        };
+        let d = t0 + Duration::from_millis(300_000) + Duration::from_nanos(7);
+        // Filed far from the wheel's position (a high level), then cascaded down as
+        // the loop's passes approach it, while later ones are filed lower.
+        arm("a", d);
+        for (i, step) in [200_000u64, 90_000, 9_000, 900, 99].into_iter().enumerate() {
+            let now = t.clock().now() + Duration::from_millis(step);
+            t.clock().advance_to(now);
+            t.process(now, |_| panic!("nothing is due yet"));
+            arm(["b", "c", "d", "e", "f"][i], d);
+        }
+        arm("early", d - Duration::from_nanos(1));
+        t.clock().advance_to(d + Duration::from_millis(1));
+        t.process(t.clock().now(), |f| {
+            if let Fired::Call(cb) = f {
+                cb()
+            }
+        });
+        assert_eq!(*order.borrow(), ["early", "a", "b", "c", "d", "e", "f"]);
     }
 }

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::clock::Nanos;
 use super::{Fired, TimerDriver, TimerKey};
 use crate::{coop, rt};
 
@@ -26,11 +27,12 @@ const OUTSIDE: &str =
 /// assert_eq!(h.time() - start, Duration::from_secs(1));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let deadline = rt::with_timers(|t| t.map(|t| t.clock().now() + duration));
+    let d = nanos(duration);
+    let deadline = rt::with_timers(|t| t.map(|t| t.clock().now_nanos().saturating_add(d)));
     Sleep {
         when: match deadline {
-            Some(d) => When::At(d),
-            None => When::After(duration),
+            Some(at) => When::In(at),
+            None => When::After(d),
         },
         key: None,
     }
@@ -76,11 +78,22 @@ pub struct Sleep {
     key: Option<TimerKey>,
 }
 
+/// 16 bytes: the variants other than `At` hold a `u64`, so that the tag can live in
+/// the `Instant`'s niche, and a `Sleep` is 32 bytes.
 #[derive(Debug, Clone, Copy)]
 enum When {
+    /// A deadline given as an instant ([`sleep_until`], [`Sleep::reset`]).
     At(Instant),
-    After(Duration),
+    /// A deadline as [`Nanos`] ([`sleep`] in a loop: no `Instant` arithmetic).
+    In(u64),
+    /// Made outside a loop: this many nanoseconds from the first poll.
+    After(u64),
     Done,
+}
+
+/// `d` in nanoseconds, saturating (at 584 years).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Sleep {
@@ -96,7 +109,8 @@ impl Sleep {
     pub fn deadline(&self) -> Option<Instant> {
         match self.when {
             When::At(t) => Some(t),
-            _ => None,
+            When::In(at) => Some(Nanos::to_instant(at)),
+            When::After(_) | When::Done => None,
         }
     }
 
@@ -130,15 +144,9 @@ impl Sleep {
 
     /// Polls against a given driver; shared by [`Sleep`] and the interval.
     pub(crate) fn poll_with(&mut self, timers: &TimerDriver, cx: &mut Context<'_>) -> Poll<()> {
-        let deadline = match self.when {
-            When::Done => return Poll::Ready(()),
-            When::At(t) => t,
-            When::After(d) => {
-                let t = timers.clock().now() + d;
-                self.when = When::At(t);
-                t
-            }
-        };
+        if let When::Done = self.when {
+            return Poll::Ready(());
+        }
         if let Some(key) = self.key {
             if timers.owns(key) {
                 if timers.update_waker(key, cx.waker()) {
@@ -151,11 +159,21 @@ impl Sleep {
             // Moved to another loop: the old timer only causes one harmless wake.
             self.key = None;
         }
-        if timers.has_passed(deadline) {
+        let deadline = match self.when {
+            When::Done => return Poll::Ready(()),
+            When::In(at) => at,
+            When::At(t) => Nanos::from_instant(t),
+            When::After(d) => {
+                let at = timers.clock().now_nanos().saturating_add(d);
+                self.when = When::In(at);
+                at
+            }
+        };
+        if timers.has_passed_nanos(deadline) {
             self.when = When::Done;
             return Poll::Ready(());
         }
-        self.key = Some(timers.insert(deadline, Fired::Wake(cx.waker().clone())));
+        self.key = Some(timers.insert_nanos(deadline, Fired::Wake(cx.waker().clone())));
         Poll::Pending
     }
 }

@@ -41,7 +41,7 @@ const SWEEP_SLACK: usize = 64;
 /// Identifies an entry; stale keys (of removed entries) are recognised by generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key {
-    index: usize,
+    index: u32,
     generation: u32,
 }
 
@@ -146,10 +146,10 @@ impl<T> Wheel<T> {
                 self.stamps.push(stamp);
             }
         }
-        let index32 = u32::try_from(index).expect("more than 2^32 pending timers");
+        let index = u32::try_from(index).expect("more than 2^32 pending timers");
         self.push(Record {
             when,
-            index: index32,
+            index,
             generation,
         });
         Key { index, generation }
@@ -160,7 +160,7 @@ impl<T> Wheel<T> {
         if !self.holds(key) {
             return None;
         }
-        let value = self.take(key.index);
+        let value = self.take(key.index as usize);
         if self.entries.is_empty() {
             self.clear_records();
         } else if self.records > 2 * self.entries.len() + SWEEP_SLACK {
@@ -174,7 +174,7 @@ impl<T> Wheel<T> {
         if !self.holds(key) {
             return None;
         }
-        self.entries.get_mut(key.index)
+        self.entries.get_mut(key.index as usize)
     }
 
     /// The tick at which the next poll will have something to do (a fire or a cascade).
@@ -182,7 +182,14 @@ impl<T> Wheel<T> {
         self.next_expiry().map(|e| e.deadline)
     }
 
-    /// Moves every entry with `when <= now` into `out`, in no particular order.
+    /// Moves every entry with `when <= now` into `out`: the entries of one tick in the
+    /// order they were inserted (the driver's stable sort relies on it).
+    ///
+    /// Why the order holds: a slot's records are in push order, and records of one
+    /// tick always meet in the same slot in insertion order. A record filed at a
+    /// higher level moves down when the wheel reaches the start of its slot, before
+    /// any later insert can see the wheel inside that slot and file a record of the
+    /// same tick at a lower level.
     pub(crate) fn poll(&mut self, now: u64, out: &mut Vec<T>) {
         while let Some(exp) = self.next_expiry() {
             if exp.deadline > now {
@@ -273,7 +280,7 @@ impl<T> Wheel<T> {
     /// Whether `key` names a live entry.
     fn holds(&self, key: Key) -> bool {
         self.stamps
-            .get(key.index)
+            .get(key.index as usize)
             .is_some_and(|s| s.when != Stamp::VACANT.when && s.generation == key.generation)
     }
 
@@ -385,6 +392,59 @@ mod tests {
             model.retain(|(t, _)| *t > now);
             assert_eq!(fired, due, "at tick {now}");
         }
+    }
+
+    #[test]
+    fn entries_of_one_tick_come_out_in_insertion_order() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut w = Wheel::new();
+        let mut seq = 0u64;
+        let mut now = 0u64;
+        let mut fired = Vec::new();
+        let mut removed = std::collections::HashSet::new();
+        let mut keys = Vec::new();
+        while now < 3_000_000 {
+            // A few ticks shared by many timers, inserted at different distances (so at
+            // different levels, then cascaded), some already past (clamped).
+            for _ in 0..(rand() % 8) {
+                let when = (now / 4096 + rand() % 40) * 4096 + (rand() % 3) * 7;
+                let when = if rand() % 16 == 0 {
+                    now.saturating_sub(5)
+                } else {
+                    when
+                };
+                keys.push((w.insert(when, (when.max(now), seq)), seq));
+                seq += 1;
+            }
+            if rand() % 4 == 0 && !keys.is_empty() {
+                let (k, s) = keys.swap_remove((rand() as usize) % keys.len());
+                if w.remove(k).is_some() {
+                    removed.insert(s);
+                }
+            }
+            now += rand() % 3000;
+            let mut out = Vec::new();
+            w.poll(now, &mut out);
+            let mut last = std::collections::HashMap::new();
+            for &(t, s) in &out {
+                if let Some(prev) = last.insert(t, s) {
+                    assert!(prev < s, "tick {t}: {s} fired after {prev}");
+                }
+            }
+            fired.extend(out);
+        }
+        w.poll(u64::MAX - 2, &mut fired);
+        assert_eq!(
+            fired.len() as u64 + removed.len() as u64,
+            seq,
+            "every timer once"
+        );
     }
 
     #[test]
