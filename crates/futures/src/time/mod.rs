@@ -10,6 +10,7 @@ mod driver;
 mod interval;
 mod scope;
 mod sleep;
+mod sys;
 mod timeout;
 mod wheel;
 
