@@ -1,7 +1,7 @@
 //! # weft-bench
 //!
 //! The runtime-independent half of weft's side-by-side benchmarks: command-line
-//! arguments ([`Args`]), timing ([`measure`], [`cpu_time`]), the alternating repetition
+//! arguments ([`Args`]), timing ([`measure`], [`CpuSnapshot`]), the alternating repetition
 //! loop with checksum verification ([`compare`]), statistics ([`Summary`]), report
 //! formatting ([`Report`]), a seeded pseudo-random generator ([`XorShift64`]), and
 //! servers and load clients as child processes for the network benches
@@ -44,4 +44,4 @@ pub use report::{fmt_duration, report_footer, Report, Row};
 pub use rng::XorShift64;
 pub use skips::Skips;
 pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
-pub use sys::{cpu_time, flag_value, pin_to_cpu, process_cpu, MachineInfo};
+pub use sys::{flag_value, pin_to_cpu, process_cpu, CpuSnapshot, MachineInfo};

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::report::Row;
-use crate::sys::cpu_time;
+use crate::sys::CpuSnapshot;
 
 /// One timed run: wall-clock time, and the CPU time the process used meanwhile (if the
 /// platform tells).
@@ -30,12 +30,12 @@ pub struct Sample {
 /// assert!(sample.wall < std::time::Duration::from_secs(1));
 /// ```
 pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Sample) {
-    let cpu0 = cpu_time();
+    let cpu0 = CpuSnapshot::take();
     let t0 = Instant::now();
     let out = f();
     let wall = t0.elapsed();
-    let cpu = match (cpu0, cpu_time()) {
-        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+    let cpu = match (cpu0, CpuSnapshot::take()) {
+        (Some(a), Some(b)) => Some(b.since(&a)),
         _ => None,
     };
     (out, Sample { wall, cpu })

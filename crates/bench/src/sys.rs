@@ -4,41 +4,91 @@ use std::fs;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// CPU time (user + system) used so far by this process, all live threads together, in
-/// nanoseconds from `/proc/self/task/*/schedstat`; falls back to `/proc/self/stat`
-/// (10 ms ticks). `None` where neither exists (not Linux).
+/// The CPU time (user + system) of each of this process's threads at one moment, from
+/// `/proc/self/task/*/schedstat` (nanoseconds); or, where that does not exist, of the
+/// whole process from `/proc/self/stat` (10 ms ticks). Take one before and one after a
+/// run: [`CpuSnapshot::since`] is what the run used.
 ///
-/// Threads that already exited are not counted by the first source; the benchmarked
-/// runtimes run on the calling thread, so that does not matter here.
+/// Per thread, because a sum over the live threads goes *down* when a thread exits:
+/// the worker threads of a runtime dropped just before (tokio's multi-thread runtime
+/// lets its workers finish exiting after `drop` returns) would have their whole
+/// lifetime's CPU subtracted from the next run, down to a reported 0.
 ///
 /// ```
-/// let a = weft_bench::cpu_time();
-/// let _burn: u64 = (0..100_000u64).map(|i| i * i).sum();
-/// if let (Some(a), Some(b)) = (a, weft_bench::cpu_time()) {
-///     assert!(b >= a);
+/// let a = weft_bench::CpuSnapshot::take();
+/// let _burn: u64 = std::hint::black_box((0..100_000u64).map(|i| i * i).sum());
+/// if let (Some(a), Some(b)) = (a, weft_bench::CpuSnapshot::take()) {
+///     assert!(b.since(&a) < std::time::Duration::from_secs(60));
 /// }
 /// ```
-pub fn cpu_time() -> Option<Duration> {
-    schedstat_cpu().or_else(stat_cpu)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuSnapshot {
+    /// (thread id, CPU nanoseconds), sorted by thread id; one entry with id 0 for the
+    /// whole process when only `/proc/self/stat` was available.
+    threads: Vec<(u32, u64)>,
 }
 
-fn schedstat_cpu() -> Option<Duration> {
-    let mut total = 0u64;
-    let mut any = false;
+impl CpuSnapshot {
+    /// The CPU times now; `None` where neither source exists (not Linux).
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")]
+    /// assert!(weft_bench::CpuSnapshot::take().is_some());
+    /// ```
+    pub fn take() -> Option<CpuSnapshot> {
+        schedstat_threads()
+            .or_else(|| {
+                let (user, system) = process_cpu(std::process::id())?;
+                let nanos = u64::try_from((user + system).as_nanos()).ok()?;
+                Some(vec![(0, nanos)])
+            })
+            .map(|mut threads| {
+                threads.sort_unstable();
+                CpuSnapshot { threads }
+            })
+    }
+
+    /// The CPU time used since `earlier`: for each thread alive now, its time minus
+    /// what it had then (all of it if it started since). A thread that exited in
+    /// between is not counted; the benchmarked runtimes run on threads that outlive
+    /// their measurement.
+    ///
+    /// ```
+    /// let a = weft_bench::CpuSnapshot::take();
+    /// if let Some(a) = a {
+    ///     assert_eq!(a.since(&a), std::time::Duration::ZERO);
+    /// }
+    /// ```
+    pub fn since(&self, earlier: &CpuSnapshot) -> Duration {
+        let before = |tid: u32| {
+            earlier
+                .threads
+                .binary_search_by_key(&tid, |&(t, _)| t)
+                .map_or(0, |i| earlier.threads[i].1)
+        };
+        let nanos = self
+            .threads
+            .iter()
+            .map(|&(tid, now)| now.saturating_sub(before(tid)))
+            .sum();
+        Duration::from_nanos(nanos)
+    }
+}
+
+fn schedstat_threads() -> Option<Vec<(u32, u64)>> {
+    let mut threads = Vec::new();
     for entry in fs::read_dir("/proc/self/task").ok()? {
         let Ok(entry) = entry else { continue };
+        let Some(tid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
         // A thread may exit between listing and reading: skip it.
         let Ok(text) = fs::read_to_string(entry.path().join("schedstat")) else {
             continue;
         };
-        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
-        any = true;
+        threads.push((tid, text.split_whitespace().next()?.parse::<u64>().ok()?));
     }
-    any.then(|| Duration::from_nanos(total))
-}
-
-fn stat_cpu() -> Option<Duration> {
-    process_cpu(std::process::id()).map(|(user, system)| user + system)
+    (!threads.is_empty()).then_some(threads)
 }
 
 /// The machine a report was made on.
@@ -192,4 +242,21 @@ pub fn process_cpu(pid: u32) -> Option<(Duration, Duration)> {
     let hz = rustix::param::clock_ticks_per_second().max(1);
     let ticks = |t: u64| Duration::from_nanos(t * 1_000_000_000 / hz);
     Some((ticks(utime), ticks(stime)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_that_exits_between_snapshots_subtracts_nothing() {
+        let before = CpuSnapshot {
+            threads: vec![(10, 100), (11, 5_000_000)],
+        };
+        // Thread 11 (a dropped runtime's worker, say) exited; thread 12 started.
+        let after = CpuSnapshot {
+            threads: vec![(10, 150), (12, 20)],
+        };
+        assert_eq!(after.since(&before), Duration::from_nanos(70));
+    }
 }
