@@ -37,9 +37,9 @@ pub struct TimerKey {
     key: Key,
 }
 
-/// 32 bytes, so that no slab entry straddles two cache lines. There is no insertion
-/// sequence number: the wheel hands out the timers of a tick in insertion order, and a
-/// stable sort by deadline keeps it.
+/// 32 bytes (it was 48 with an `Instant` and a sequence number): two to a cache line
+/// in the slab. There is no insertion sequence number: the wheel hands out the timers
+/// of a tick in insertion order, and a stable sort by deadline keeps it.
 struct Timer {
     /// The exact deadline, as [`Nanos`].
     deadline: u64,
