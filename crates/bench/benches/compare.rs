@@ -787,9 +787,8 @@ const MIN_CANCEL_SLEEP: Duration = Duration::from_secs(1);
 
 /// Arms `count` sleeps made by `sleep` and cancels each one `batch` arms later, by
 /// replacing it in its box; counts the sleeps that were pending after one poll (or
-/// already due by then, see below). The
-/// boxes are allocated once, up front, so the loop measures the timers, not the
-/// allocator.
+/// already due by then, see below). The boxes are allocated once, up front, so the
+/// loop measures the timers, not the allocator.
 async fn timers_cancel<S: Future<Output = ()>>(
     count: u64,
     batch: usize,
