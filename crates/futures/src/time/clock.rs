@@ -35,8 +35,13 @@ struct Inner {
     nanos: AtomicU64,
 }
 
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+/// `d` in nanoseconds, saturating (at 584 years). 64-bit arithmetic only: it runs for
+/// every sleep.
+#[inline]
+pub(crate) fn nanos(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(d.subsec_nanos()))
 }
 
 /// The instant that [`Nanos`] count from (the first time any clock or timer asked),
@@ -66,10 +71,7 @@ impl Nanos {
     /// `t` as nanoseconds from the origin (0 before it; saturating after 584 years).
     #[inline]
     pub(crate) fn from_instant(t: Instant) -> u64 {
-        let d = t.saturating_duration_since(origin());
-        d.as_secs()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(u64::from(d.subsec_nanos()))
+        nanos(t.saturating_duration_since(origin()))
     }
 
     /// The monotonic clock now: never earlier than `from_instant(Instant::now())`
@@ -95,6 +97,7 @@ impl Clock {
     /// assert!(!c.is_paused());
     /// ```
     pub fn new() -> Clock {
+        // Fix the origin first, so that the epoch is never before it.
         origin();
         let epoch = Instant::now();
         Clock {
@@ -245,10 +248,9 @@ impl Clock {
             .div_ceil(super::TICK_NANOS)
     }
 
-    /// Whole ticks (ms) from the epoch to `t`, rounded down.
-    pub(crate) fn tick_floor(&self, t: Instant) -> u64 {
-        let d = t.saturating_duration_since(self.inner.epoch);
-        d.as_secs().saturating_mul(1000) + u64::from(d.subsec_nanos()) / super::TICK_NANOS
+    /// Whole ticks (ms) from the epoch to `t` ([`Nanos`]), rounded down.
+    pub(crate) fn tick_floor_nanos(&self, t: u64) -> u64 {
+        t.saturating_sub(self.inner.epoch_nanos) / super::TICK_NANOS
     }
 
     /// The instant at which tick `tick` starts.

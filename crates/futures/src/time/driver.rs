@@ -315,7 +315,7 @@ impl TimerDriver {
         if self.processed.get() < now_nanos {
             self.processed.set(now_nanos);
         }
-        let tick = self.clock.tick_floor(now);
+        let tick = self.clock.tick_floor_nanos(now_nanos);
         let mut batch = {
             let mut inner = self.inner.borrow_mut();
             let mut batch = std::mem::take(&mut inner.batch);

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::clock::Nanos;
+use super::clock::{nanos, Nanos};
 use super::{Fired, TimerDriver, TimerKey};
 use crate::{coop, rt};
 
@@ -91,11 +91,6 @@ enum When {
     Done,
 }
 
-/// `d` in nanoseconds, saturating (at 584 years).
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
 impl Sleep {
     /// The deadline, once known (a `Sleep` made outside a loop learns it when polled).
     /// `None` once it has completed.
@@ -144,9 +139,6 @@ impl Sleep {
 
     /// Polls against a given driver; shared by [`Sleep`] and the interval.
     pub(crate) fn poll_with(&mut self, timers: &TimerDriver, cx: &mut Context<'_>) -> Poll<()> {
-        if let When::Done = self.when {
-            return Poll::Ready(());
-        }
         if let Some(key) = self.key {
             if timers.owns(key) {
                 if timers.update_waker(key, cx.waker()) {

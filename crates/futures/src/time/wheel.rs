@@ -330,6 +330,16 @@ impl<T> Wheel<T> {
 mod tests {
     use super::*;
 
+    /// A cheap deterministic pseudo-random sequence.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     fn drain(w: &mut Wheel<u64>, now: u64) -> Vec<u64> {
         let mut out = Vec::new();
         w.poll(now, &mut out);
@@ -357,14 +367,7 @@ mod tests {
 
     #[test]
     fn stepping_one_tick_at_a_time_matches_a_model() {
-        // A cheap deterministic pseudo-random sequence (xorshift).
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rand = xorshift(0x2545_f491_4f6c_dd1d);
         let mut w = Wheel::new();
         let mut model: Vec<(u64, Key)> = Vec::new();
         let mut fired = Vec::new();
@@ -396,13 +399,7 @@ mod tests {
 
     #[test]
     fn entries_of_one_tick_come_out_in_insertion_order() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rand = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut w = Wheel::new();
         let mut seq = 0u64;
         let mut now = 0u64;
