@@ -371,6 +371,51 @@ async fn a_panicking_handler_ends_only_its_connection() {
     assert!(server.is_serving());
 }
 
+/// A handler that is a plain function returning a future can panic before it returns
+/// one: the server calls it outside the connection's task, and the panic must still
+/// end only that connection, reported as a panic in the task.
+#[weft::test]
+async fn a_handler_panicking_before_its_future_ends_only_its_connection() {
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    {
+        let reports = reports.clone();
+        weft::Handle::current().set_exception_handler(move |ctx| {
+            reports
+                .borrow_mut()
+                .push((ctx.message.clone(), ctx.panic.clone()));
+        });
+    }
+    let calls = std::cell::Cell::new(0);
+    let server = start_server("127.0.0.1:0", move |reader, writer| {
+        calls.set(calls.get() + 1);
+        if calls.get() == 1 {
+            panic!("no future for the first");
+        }
+        echo_lines(reader, writer)
+    })
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+
+    let (mut r, _w) = open_connection(addr).await.unwrap();
+    // The connection is closed without a byte read or written.
+    assert_eq!(r.read_to_end().await.unwrap(), b"");
+    assert_eq!(
+        *reports.borrow(),
+        [(
+            "Task exception was never retrieved".to_string(),
+            Some("no future for the first".to_string())
+        )]
+    );
+
+    let (mut r, w) = open_connection(addr).await.unwrap();
+    w.write(b"second\n");
+    assert_eq!(r.readline().await.unwrap(), b"second\n");
+    assert!(server.is_serving());
+    // The first connection's guard went with its task: only the second is counted.
+    assert_eq!(server.active_connections(), 1);
+}
+
 #[weft::test]
 async fn close_stops_accepting_while_connections_go_on() {
     let server = start_server("127.0.0.1:0", echo_lines).await.unwrap();
