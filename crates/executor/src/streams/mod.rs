@@ -320,7 +320,10 @@ where
 /// the captured stream and handler beside the handler's future, which measured nearly
 /// one more cache line per echoed message (docs/benchmarks.md). A panic in the call
 /// still ends only this connection: it is caught, and resumed inside the connection's
-/// task, so that it is reported as a panic in the handler's future would be.
+/// task, so that it is reported as a panic in the handler's future would be. As in
+/// asyncio, where a plain-function `client_connected_cb` is called outside any task,
+/// what a handler does before returning its future runs in the accept loop's task;
+/// an `async` closure does nothing until its task polls it.
 fn stream_handler<S, F, Fut>(handler: F) -> impl Fn(S, ConnGuard) + 'static
 where
     S: SplitStream,
