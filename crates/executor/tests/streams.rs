@@ -330,17 +330,31 @@ async fn a_peer_reset_fails_only_its_connection() {
     assert!(server.is_serving());
 }
 
+/// What the loop's exception handler is given: (message, panic message) pairs.
+type Reports = Rc<RefCell<Vec<(String, Option<String>)>>>;
+
+/// Installs an exception handler on the current loop that records what it is given.
+fn record_reports() -> Reports {
+    let reports = Reports::default();
+    let sink = reports.clone();
+    weft::Handle::current().set_exception_handler(move |ctx| {
+        sink.borrow_mut()
+            .push((ctx.message.clone(), ctx.panic.clone()));
+    });
+    reports
+}
+
+/// The report of a task that panicked with `panic` and whose result nobody took.
+fn unretrieved_panic(panic: &str) -> (String, Option<String>) {
+    (
+        "Task exception was never retrieved".to_string(),
+        Some(panic.to_string()),
+    )
+}
+
 #[weft::test]
 async fn a_panicking_handler_ends_only_its_connection() {
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    {
-        let reports = reports.clone();
-        weft::Handle::current().set_exception_handler(move |ctx| {
-            reports
-                .borrow_mut()
-                .push((ctx.message.clone(), ctx.panic.clone()));
-        });
-    }
+    let reports = record_reports();
     let server = start_server("127.0.0.1:0", |mut reader, writer| async move {
         let line = reader.readline().await.unwrap();
         if line == b"panic\n" {
@@ -357,13 +371,7 @@ async fn a_panicking_handler_ends_only_its_connection() {
     w.write(b"panic\n");
     // The connection ends (end of stream, or a reset if our data was unread).
     let _ = r.read_to_end().await;
-    assert_eq!(
-        *reports.borrow(),
-        [(
-            "Task exception was never retrieved".to_string(),
-            Some("handler failed".to_string())
-        )]
-    );
+    assert_eq!(*reports.borrow(), [unretrieved_panic("handler failed")]);
 
     let (mut r, w) = open_connection(addr).await.unwrap();
     w.write(b"still here\n");
@@ -376,15 +384,7 @@ async fn a_panicking_handler_ends_only_its_connection() {
 /// end only that connection, reported as a panic in the task.
 #[weft::test]
 async fn a_handler_panicking_before_its_future_ends_only_its_connection() {
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    {
-        let reports = reports.clone();
-        weft::Handle::current().set_exception_handler(move |ctx| {
-            reports
-                .borrow_mut()
-                .push((ctx.message.clone(), ctx.panic.clone()));
-        });
-    }
+    let reports = record_reports();
     let calls = std::cell::Cell::new(0);
     let server = start_server("127.0.0.1:0", move |reader, writer| {
         calls.set(calls.get() + 1);
@@ -402,10 +402,7 @@ async fn a_handler_panicking_before_its_future_ends_only_its_connection() {
     assert_eq!(r.read_to_end().await.unwrap(), b"");
     assert_eq!(
         *reports.borrow(),
-        [(
-            "Task exception was never retrieved".to_string(),
-            Some("no future for the first".to_string())
-        )]
+        [unretrieved_panic("no future for the first")]
     );
 
     let (mut r, w) = open_connection(addr).await.unwrap();
