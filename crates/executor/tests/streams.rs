@@ -656,3 +656,49 @@ async fn readinto_drains_the_buffer_first_then_reads_the_socket() {
     assert!(reader.at_eof());
     assert_eq!(reader.readinto(&mut big).await.unwrap(), 0);
 }
+
+/// A writer goes from writing straight to the socket, to buffering behind a full
+/// socket, and back once the flush is done; the bytes arrive in the order written
+/// throughout, and `write_eof` after the round trip still ends the stream.
+#[weft::test]
+async fn writes_keep_their_order_from_direct_to_buffered_and_back() {
+    let ((_ar, writer), (mut reader, _bw)) = pair();
+    let big: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+    writer.write(b"<");
+    writer.write(&big);
+    assert!(
+        writer.get_write_buffer_size() > 0,
+        "a socket pair holds less than 1 MiB"
+    );
+    writer.write(b">");
+    let expected = [&b"<"[..], &big, b">"].concat();
+    assert_eq!(reader.readexactly(expected.len()).await.unwrap(), expected);
+    // Everything was read, so the flush is over.
+    assert_eq!(writer.get_write_buffer_size(), 0);
+
+    writer.write(b"after the flush");
+    writer.drain().await.unwrap();
+    writer.write_eof();
+    assert_eq!(reader.read_to_end().await.unwrap(), b"after the flush");
+}
+
+/// A write straight to a socket whose peer is gone fails the writer: `drain` reports
+/// the error, the writer is closing, and later writes are dropped.
+#[weft::test]
+async fn a_direct_write_to_a_vanished_peer_fails_the_writer() {
+    let ((_ar, writer), (mut reader, bw)) = pair();
+    writer.write(b"hello");
+    assert_eq!(reader.readexactly(5).await.unwrap(), b"hello");
+    assert_eq!(writer.get_write_buffer_size(), 0);
+    drop((reader, bw));
+    writer.write(b"nobody listens");
+    let err = writer.drain().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    assert!(writer.is_closing());
+    writer.write(b"dropped");
+    assert_eq!(writer.get_write_buffer_size(), 0);
+    assert_eq!(
+        writer.wait_closed().await.unwrap_err().kind(),
+        ErrorKind::BrokenPipe
+    );
+}

@@ -1,7 +1,7 @@
 //! [`StreamReader`] and the errors of its reads.
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::task::{ready, Context, Poll};
 
@@ -419,22 +419,32 @@ impl<S: SplitStream> StreamReader<S> {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub async fn readinto(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub fn readinto<'a>(
+        &'a mut self,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        // A plain `fn` returning a future rather than an `async fn`: its future holds
+        // the two references and nothing else, 24 bytes against the `async fn`'s 64,
+        // in every task awaiting it.
+        poll_fn(move |cx| self.poll_readinto(cx, buf))
+    }
+
+    fn poll_readinto(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
-            return Ok(0);
+            return Poll::Ready(Ok(0));
         }
         if self.start < self.end {
             let k = buf.len().min(self.end - self.start);
             buf[..k].copy_from_slice(&self.buf[self.start..self.start + k]);
             self.consume(k);
-            return Ok(k);
+            return Poll::Ready(Ok(k));
         }
         if self.eof {
-            return Ok(0);
+            return Poll::Ready(Ok(0));
         }
-        let n = poll_fn(|cx| poll_read_once(&self.half, cx, buf)).await?;
+        let n = ready!(poll_read_once(&self.half, cx, buf))?;
         self.eof |= n == 0;
-        Ok(n)
+        Poll::Ready(Ok(n))
     }
 
     /// Reads until end of stream (asyncio's `read()` / `read(-1)`).

@@ -6,7 +6,10 @@
 //! copy); only what the socket did not take is buffered. Whoever drives the
 //! connection (a flusher task for a `StreamWriter`, the connection driver for a
 //! `Transport`) flushes the buffer when the socket becomes writable, and is the only
-//! one waiting on the socket's write direction while the buffer is not empty. Flow
+//! one waiting on the socket's write direction while the buffer is not empty. While
+//! nothing is buffered a `StreamWriter` holds the socket itself
+//! ([`WriteCore::lend`]), so that a write (and a `drain`) of a request-response
+//! connection reads no shared state at all. Flow
 //! control follows asyncio: writing is "paused" once the buffer grows above the
 //! high-water mark, and resumed once it drains to the low-water mark.
 
@@ -249,22 +252,38 @@ impl<W: WriteSide> WriteCore<W> {
         if data.is_empty() || self.closing || self.eof || self.failed {
             return Wrote::Ignored;
         }
-        let first = self.buffered() == 0;
+        if self.sock.is_none() {
+            return Wrote::Ignored;
+        }
+        if self.buffered() > 0 {
+            self.buffer(data);
+            return Wrote::Buffered { first: false };
+        }
         let Some(sock) = &mut self.sock else {
             return Wrote::Ignored;
         };
-        let mut rest = data;
-        if first {
-            match sock.try_write(data) {
-                Ok(n) if n == data.len() => return Wrote::Sent,
-                Ok(n) => rest = &data[n..],
-                Err(e) if retry(&e) => {}
-                Err(e) => {
-                    self.fail(e);
-                    return Wrote::Failed;
-                }
+        let result = sock.try_write(data);
+        self.after_direct_write(data, result)
+    }
+
+    /// With the buffer empty and the side open: what `write` does once `data` was
+    /// offered to the socket and `result` came back (also for a writer that made the
+    /// attempt itself, see [`lend`](Self::lend)).
+    pub(crate) fn after_direct_write(&mut self, data: &[u8], result: io::Result<usize>) -> Wrote {
+        let rest = match result {
+            Ok(n) if n == data.len() => return Wrote::Sent,
+            Ok(n) => &data[n..],
+            Err(e) if retry(&e) => data,
+            Err(e) => {
+                self.fail(e);
+                return Wrote::Failed;
             }
-        }
+        };
+        self.buffer(rest);
+        Wrote::Buffered { first: true }
+    }
+
+    fn buffer(&mut self, rest: &[u8]) {
         if self.start > 0 && self.start >= self.buf.len() / 2 {
             // Most of the buffer was sent: move the rest to the front rather than
             // grow.
@@ -273,7 +292,25 @@ impl<W: WriteSide> WriteCore<W> {
         }
         self.buf.extend_from_slice(rest);
         self.maybe_pause();
-        Wrote::Buffered { first }
+    }
+
+    /// Hands the socket out while the side is idle (open, nothing buffered, no
+    /// `close`, `write_eof` or failure): its holder may write to it directly and must
+    /// [`restore`](Self::restore) it before anything else of this core is used.
+    /// `None` when the side is not idle.
+    pub(crate) fn lend(&mut self) -> Option<W> {
+        // A failed side is also closing, and a paused one has bytes buffered.
+        if !self.closing && !self.eof && self.buffered() == 0 {
+            self.sock.take()
+        } else {
+            None
+        }
+    }
+
+    /// Takes back the socket [`lend`](Self::lend) handed out.
+    pub(crate) fn restore(&mut self, sock: W) {
+        debug_assert!(self.sock.is_none(), "restored a socket that was not lent");
+        self.sock = Some(sock);
     }
 
     /// Writes the buffer out as the socket takes it. `Ready(Ok)` once it is empty,
@@ -403,5 +440,54 @@ pub(crate) fn copy_error(e: &io::Error) -> io::Error {
     match e.raw_os_error() {
         Some(code) => io::Error::from_raw_os_error(code),
         None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use weft_reactor::net::{OwnedWriteHalf, UnixStream};
+
+    use super::{WriteCore, Wrote};
+
+    /// A side over a fresh socket pair (its peer closed: these tests never write).
+    fn side() -> WriteCore<OwnedWriteHalf<UnixStream>> {
+        WriteCore::new(UnixStream::pair().unwrap().0.into_split().1)
+    }
+
+    fn would_block() -> io::Result<usize> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+
+    /// `lend` hands the socket out only while nothing is buffered and no `close`,
+    /// `write_eof` or failure is pending: a holder writing to it directly then
+    /// cannot overtake buffered bytes or write after the end.
+    #[test]
+    fn the_socket_is_lent_only_while_the_side_is_idle() {
+        let mut lp = crate::EventLoop::new().unwrap();
+        lp.run_until_complete(async {
+            let mut idle = side();
+            let half = idle.lend().expect("a new side is idle");
+            assert!(idle.lend().is_none(), "lent once");
+            idle.restore(half);
+            assert!(idle.lend().is_some(), "lent again once restored");
+
+            let mut buffered = side();
+            let wrote = buffered.after_direct_write(b"queued", would_block());
+            assert_eq!(wrote, Wrote::Buffered { first: true });
+            assert!(buffered.lend().is_none(), "bytes are buffered");
+
+            for end in [WriteCore::close, WriteCore::write_eof] {
+                let mut ended = side();
+                end(&mut ended);
+                assert!(ended.lend().is_none(), "closed or shut down");
+            }
+
+            let mut failed = side();
+            let broken = Err(io::ErrorKind::BrokenPipe.into());
+            assert_eq!(failed.after_direct_write(b"x", broken), Wrote::Failed);
+            assert!(failed.lend().is_none(), "failed");
+        });
     }
 }
