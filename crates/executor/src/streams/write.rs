@@ -252,16 +252,14 @@ impl<W: WriteSide> WriteCore<W> {
         if data.is_empty() || self.closing || self.eof || self.failed {
             return Wrote::Ignored;
         }
-        if self.sock.is_none() {
-            return Wrote::Ignored;
-        }
-        if self.buffered() > 0 {
-            self.buffer(data);
-            return Wrote::Buffered { first: false };
-        }
+        let first = self.buffered() == 0;
         let Some(sock) = &mut self.sock else {
             return Wrote::Ignored;
         };
+        if !first {
+            self.buffer(data);
+            return Wrote::Buffered { first: false };
+        }
         let result = sock.try_write(data);
         self.after_direct_write(data, result)
     }
