@@ -24,7 +24,9 @@
 //! messages; about 25 s.
 //!
 //! Styles (`echo_server`): `weft-protocol`, `weft-streams`, `weft-tcp`, `tokio-mt`
-//! (2 workers; on CPU 0 like every server, so both share one CPU) and `tokio`;
+//! (2 workers; on CPU 0 like every server, so both share one CPU) and `tokio`; `mio`,
+//! only when named (and in `--quick` runs): no runtime, one mio `Poll` loop making the
+//! same system calls per message (the floor under every server's CPU);
 //! (`peers/tcp_echo.py`): `asyncio-protocol`, `asyncio-streams`, `uvloop-protocol`,
 //! `uvloop-streams`. The Python peers run under `$WEFT_PYTHON`, or else the venv that
 //! `cargo xtask peers` builds in `target/weft-py`. Without it, a full run fails and a
@@ -72,6 +74,12 @@ const UVLOOP_PROTOCOL: &str = "uvloop-protocol";
 /// Every style, in the order of the tables: weft's, the peers, the baseline last.
 const STYLES: [&str; 9] = [
     WEFT[0], WEFT[1], WEFT[2], TOKIO_MT, PYTHON[0], PYTHON[1], PYTHON[2], PYTHON[3], TOKIO,
+];
+/// No runtime at all (`echo_server mio`): a control, run only when named.
+const FLOOR: &str = "mio";
+/// Every style that may be named on the command line, in the order of the tables.
+const ALL_STYLES: [&str; 10] = [
+    WEFT[0], WEFT[1], WEFT[2], TOKIO_MT, FLOOR, PYTHON[0], PYTHON[1], PYTHON[2], PYTHON[3], TOKIO,
 ];
 /// Connection counts (1, 100, 1000), as named on the command line.
 const CONN_NAMES: [&str; 3] = ["1", "100", "1000"];
@@ -141,7 +149,10 @@ fn main() {
     };
     if args.help {
         println!("usage: tcp_echo [--quick] [--reps N] [--markdown PATH] [STYLE..] [CONNS..]");
-        println!("styles: {}", STYLES.join(", "));
+        println!(
+            "styles: {} (default), {FLOOR} (only when named, or with --quick)",
+            STYLES.join(", ")
+        );
         println!("connection counts: {}", CONN_NAMES.join(", "));
         return;
     }
@@ -159,7 +170,14 @@ fn main() {
         };
         only.select(from).unwrap_or_else(|e| fail(&e.to_string()))
     };
-    let mut styles = pick(names, &STYLES);
+    let mut styles = if named {
+        pick(names, &ALL_STYLES)
+    } else if args.quick {
+        // The smoke run checks the control's echoes too.
+        ALL_STYLES.to_vec()
+    } else {
+        STYLES.to_vec()
+    };
     let plans: Vec<Plan> = pick(counts, &CONN_NAMES)
         .iter()
         .map(|n| Plan::new(n.parse().expect("a count"), &args))
@@ -247,6 +265,7 @@ fn main() {
         machine: &machine,
         args: &args,
         count,
+        floor: styles.contains(&FLOOR),
     };
     let report = report(&results, &ctx);
     println!("\n{report}");
@@ -455,6 +474,8 @@ struct Context<'a> {
     args: &'a Args,
     /// Messages of the long strace run.
     count: u64,
+    /// Whether the no-runtime control ran.
+    floor: bool,
 }
 
 /// `a / b` as `1.23x`, or a dash when it is not a number (a window too short for the
@@ -565,8 +586,16 @@ fn report(res: &Results<'_>, ctx: &Context<'_>) -> String {
          `asyncio-protocol` / `uvloop-protocol` (`loop.create_server`, \
          `Protocol.data_received` writes back) and `asyncio-streams` / `uvloop-streams` \
          (`asyncio.start_server`, `reader.read` / `writer.write` / `await \
-         writer.drain()`) on asyncio's and on uvloop's event loop. All set TCP_NODELAY \
-         and read up to 64 KiB at a time.{}\n",
+         writer.drain()`) on asyncio's and on uvloop's event loop{}. All set \
+         TCP_NODELAY and read up to 64 KiB at a time.{}\n",
+        if ctx.floor {
+            format!(
+                "; `{FLOOR}` (no runtime: one mio `Poll` loop, the same system calls per \
+                 message, the floor under every server's CPU)"
+            )
+        } else {
+            String::new()
+        },
         match ctx.python {
             Some(py) => format!(" Python {}.", py.versions),
             None => String::new(),

@@ -6,7 +6,9 @@
 //!   as the tokio server;
 //! * `tokio`         — tokio's current-thread runtime, a task per connection;
 //! * `tokio-mt`      — the same on tokio's multi-thread runtime with 2 workers (their
-//!   threads share the process's CPU pinning).
+//!   threads share the process's CPU pinning);
+//! * `mio`           — no runtime: one mio `Poll` loop making the same system calls per
+//!   message as the others (the floor under every server's CPU; see [`mio_floor`]).
 //!
 //! Usage: `echo_server STYLE [--cpu N]`. It listens on 127.0.0.1 (a free port), prints
 //! `listening ADDR PID` on stdout, and serves until killed. `--cpu N` pins the process to
@@ -33,9 +35,11 @@ fn main() -> ExitCode {
         "weft-tcp" => weft::run(weft_tcp()),
         "tokio" => tokio_server(None),
         "tokio-mt" => tokio_server(Some(2)),
+        "mio" => mio_floor(),
         _ => {
             eprintln!(
-                "usage: echo_server weft-streams|weft-protocol|weft-tcp|tokio|tokio-mt [--cpu N]"
+                "usage: echo_server weft-streams|weft-protocol|weft-tcp|tokio|tokio-mt|mio \
+                 [--cpu N]"
             );
             return ExitCode::FAILURE;
         }
@@ -173,4 +177,125 @@ fn tokio_server(workers: Option<usize>) -> io::Result<()> {
             });
         }
     })
+}
+
+/// The floor: an echo server with no runtime, one mio `Poll` loop over a table of
+/// connections and one 64 KiB buffer. Per message it makes the system calls the other
+/// servers make (one `recvfrom`, one `sendto`, a share of an `epoll_wait`): a read
+/// shorter than the buffer is taken to have drained the socket, the rule weft's reactor
+/// uses, so no read ends in `EAGAIN`. What a runtime adds to an echoed message is its
+/// CPU per message above this server's.
+fn mio_floor() -> io::Result<()> {
+    use mio::{Events, Interest, Poll, Token};
+
+    const LISTENER: Token = Token(usize::MAX);
+    let mut poll = Poll::new()?;
+    let mut listener = mio::net::TcpListener::bind(([127, 0, 0, 1], 0).into())?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
+    announce(listener.local_addr()?);
+    let mut conns: Vec<Option<Conn>> = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut events = Events::with_capacity(1024);
+    loop {
+        match poll.poll(&mut events, None) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => other?,
+        }
+        for event in events.iter() {
+            if event.token() == LISTENER {
+                loop {
+                    let mut stream = match listener.accept() {
+                        Ok((stream, _)) => stream,
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => return Err(e),
+                    };
+                    stream.set_nodelay(true)?;
+                    let key = match conns.iter().position(Option::is_none) {
+                        Some(key) => key,
+                        None => {
+                            conns.push(None);
+                            conns.len() - 1
+                        }
+                    };
+                    poll.registry().register(
+                        &mut stream,
+                        Token(key),
+                        Interest::READABLE | Interest::WRITABLE,
+                    )?;
+                    conns[key] = Some(Conn {
+                        stream,
+                        pending: Vec::new(),
+                    });
+                }
+                continue;
+            }
+            let key = event.token().0;
+            let Some(conn) = conns.get_mut(key).and_then(Option::as_mut) else {
+                continue;
+            };
+            if !conn.serve(&mut buf) {
+                let mut conn = conns[key].take().expect("looked up above");
+                let _ = poll.registry().deregister(&mut conn.stream);
+            }
+        }
+    }
+}
+
+/// One connection of [`mio_floor`]: the stream and what it has not taken yet.
+struct Conn {
+    stream: mio::net::TcpStream,
+    pending: Vec<u8>,
+}
+
+impl Conn {
+    /// Flushes what is pending, then echoes what can be read; `false` once the
+    /// connection is over (end of stream or an error).
+    fn serve(&mut self, buf: &mut [u8]) -> bool {
+        use std::io::{Read, Write};
+        if !self.flush() {
+            return false;
+        }
+        loop {
+            let n = match self.stream.read(buf) {
+                Ok(0) => return false,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            };
+            if self.pending.is_empty() {
+                match self.stream.write(&buf[..n]) {
+                    Ok(sent) => self.pending.extend_from_slice(&buf[sent..n]),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        self.pending.extend_from_slice(&buf[..n]);
+                    }
+                    Err(_) => return false,
+                }
+            } else {
+                self.pending.extend_from_slice(&buf[..n]);
+            }
+            if n < buf.len() {
+                // A short read emptied the socket: the next arrival is a new event.
+                return true;
+            }
+        }
+    }
+
+    /// Writes what is pending, as far as the socket takes it; `false` on an error.
+    fn flush(&mut self) -> bool {
+        use std::io::Write;
+        while !self.pending.is_empty() {
+            match self.stream.write(&self.pending) {
+                Ok(0) => return false,
+                Ok(sent) => {
+                    self.pending.drain(..sent);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            }
+        }
+        true
+    }
 }
