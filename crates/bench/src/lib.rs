@@ -44,4 +44,4 @@ pub use report::{fmt_duration, report_footer, Report, Row};
 pub use rng::XorShift64;
 pub use skips::Skips;
 pub use stats::{compare, measure, ChecksumMismatch, Comparison, Run, Sample, Summary};
-pub use sys::{flag_value, pin_to_cpu, process_cpu, CpuSnapshot, MachineInfo};
+pub use sys::{flag_value, pin_to_cpu, process_cpu, CpuSnapshot, CpuTimes, MachineInfo};

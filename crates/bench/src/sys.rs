@@ -111,6 +111,76 @@ pub struct MachineInfo {
     /// The 1, 5 and 15 minute load averages of `/proc/loadavg` when detected: other
     /// work on the machine skews timings.
     pub loadavg: Option<String>,
+    /// The machine's CPU time counters when detected, so that [`describe`] can tell how
+    /// much of the run's CPU time the hypervisor took for other guests.
+    ///
+    /// [`describe`]: MachineInfo::describe
+    pub cpu_at_start: Option<CpuTimes>,
+}
+
+/// The machine-wide CPU time counters of `/proc/stat` (its first, `cpu` line), in
+/// clock ticks: all of them, and the *steal* column, the time this virtual machine
+/// was ready to run but the hypervisor ran something else. Steal is what makes a
+/// shared VM's timings swing between runs, so a report names its share.
+///
+/// ```
+/// use weft_bench::CpuTimes;
+///
+/// let a = CpuTimes::parse("cpu  100 0 50 800 10 0 5 35 0 0").unwrap();
+/// assert_eq!(a, CpuTimes { total: 1000, steal: 35 });
+/// let b = CpuTimes::parse("cpu  150 0 70 1000 10 0 5 65 0 0").unwrap();
+/// assert_eq!(b.steal_share_since(a), Some(0.1));
+/// assert_eq!(CpuTimes::parse("intr 1 2 3"), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuTimes {
+    /// Every column summed (user, nice, system, idle, iowait, irq, softirq, steal; the
+    /// guest columns are already inside user and nice, so they are left out).
+    pub total: u64,
+    /// The steal column.
+    pub steal: u64,
+}
+
+impl CpuTimes {
+    /// The counters now, or `None` where `/proc/stat` is missing or unreadable.
+    ///
+    /// ```
+    /// if let Some(t) = weft_bench::CpuTimes::read() {
+    ///     assert!(t.steal <= t.total);
+    /// }
+    /// ```
+    pub fn read() -> Option<CpuTimes> {
+        let text = fs::read_to_string("/proc/stat").ok()?;
+        CpuTimes::parse(text.lines().next()?)
+    }
+
+    /// Parses the `cpu` line of `/proc/stat` (see the type's example).
+    pub fn parse(line: &str) -> Option<CpuTimes> {
+        let mut fields = line.split_whitespace();
+        if fields.next()? != "cpu" {
+            return None;
+        }
+        let values: Vec<u64> = fields
+            .take(8)
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        if values.len() < 8 {
+            return None;
+        }
+        Some(CpuTimes {
+            total: values.iter().sum(),
+            steal: values[7],
+        })
+    }
+
+    /// The share of the CPU time between `earlier` and `self` that was stolen, or
+    /// `None` if no time passed (see the type's example).
+    pub fn steal_share_since(self, earlier: CpuTimes) -> Option<f64> {
+        let total = self.total.checked_sub(earlier.total)?;
+        let steal = self.steal.checked_sub(earlier.steal)?;
+        (total > 0).then(|| steal as f64 / total as f64)
+    }
 }
 
 impl MachineInfo {
@@ -144,10 +214,13 @@ impl MachineInfo {
             rustc: command_output("rustc", &["-V"]),
             date,
             loadavg,
+            cpu_at_start: CpuTimes::read(),
         }
     }
 
-    /// One line: `N CPUs (model), rustc ..., date[, load average ...]`.
+    /// One line: `N CPUs (model), rustc ..., date[, load average ...][, steal ...]`.
+    /// The steal share is that of the time since [`detect`](Self::detect), read when
+    /// this is called: describe the machine when the run is over.
     ///
     /// ```
     /// let m = weft_bench::MachineInfo {
@@ -156,6 +229,7 @@ impl MachineInfo {
     ///     rustc: None,
     ///     date: "today".into(),
     ///     loadavg: Some("0.50 0.40 0.30".into()),
+    ///     cpu_at_start: None,
     /// };
     /// assert_eq!(
     ///     m.describe(),
@@ -173,6 +247,16 @@ impl MachineInfo {
         );
         if let Some(l) = &self.loadavg {
             s.push_str(&format!(", load average {l} at start"));
+        }
+        let steal = self
+            .cpu_at_start
+            .zip(CpuTimes::read())
+            .and_then(|(start, now)| now.steal_share_since(start));
+        if let Some(share) = steal {
+            s.push_str(&format!(
+                ", {:.0}% of the machine's CPU time stolen by the hypervisor during the run",
+                share * 100.0
+            ));
         }
         s
     }
