@@ -71,13 +71,10 @@ const PYTHON: [&str; 4] = [
 ];
 /// The Python peer weft's user CPU is held against.
 const UVLOOP_PROTOCOL: &str = "uvloop-protocol";
-/// Every style, in the order of the tables: weft's, the peers, the baseline last.
-const STYLES: [&str; 9] = [
-    WEFT[0], WEFT[1], WEFT[2], TOKIO_MT, PYTHON[0], PYTHON[1], PYTHON[2], PYTHON[3], TOKIO,
-];
-/// No runtime at all (`echo_server mio`): a control, run only when named.
+/// No runtime at all (`echo_server mio`): a control, run only when named (and in
+/// `--quick` runs); every other style runs by default.
 const FLOOR: &str = "mio";
-/// Every style that may be named on the command line, in the order of the tables.
+/// Every style, in the order of the tables: weft's, the peers, the baseline last.
 const ALL_STYLES: [&str; 10] = [
     WEFT[0], WEFT[1], WEFT[2], TOKIO_MT, FLOOR, PYTHON[0], PYTHON[1], PYTHON[2], PYTHON[3], TOKIO,
 ];
@@ -151,7 +148,7 @@ fn main() {
         println!("usage: tcp_echo [--quick] [--reps N] [--markdown PATH] [STYLE..] [CONNS..]");
         println!(
             "styles: {} (default), {FLOOR} (only when named, or with --quick)",
-            STYLES.join(", ")
+            default_styles().join(", ")
         );
         println!("connection counts: {}", CONN_NAMES.join(", "));
         return;
@@ -176,7 +173,7 @@ fn main() {
         // The smoke run checks the control's echoes too.
         ALL_STYLES.to_vec()
     } else {
-        STYLES.to_vec()
+        default_styles()
     };
     let plans: Vec<Plan> = pick(counts, &CONN_NAMES)
         .iter()
@@ -443,6 +440,11 @@ fn parse_strace(text: &str) -> Option<BTreeMap<String, u64>> {
         calls.insert(f[f.len() - 1].to_string(), f[3].parse().ok()?);
     }
     calls.contains_key("total").then_some(calls)
+}
+
+/// The styles of a run that names none: every one but the [`FLOOR`].
+fn default_styles() -> Vec<&'static str> {
+    ALL_STYLES.into_iter().filter(|s| *s != FLOOR).collect()
 }
 
 /// What was measured.
