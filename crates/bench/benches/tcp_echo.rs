@@ -24,9 +24,9 @@
 //! messages; about 25 s.
 //!
 //! Styles (`echo_server`): `weft-protocol`, `weft-streams`, `weft-tcp`, `tokio-mt`
-//! (2 workers; on CPU 0 like every server, so both share one CPU) and `tokio`; `mio`,
-//! only when named (and in `--quick` runs): no runtime, one mio `Poll` loop making the
-//! same system calls per message (the floor under every server's CPU);
+//! (2 workers; on CPU 0 like every server, so both share one CPU) and `tokio`; `mio`:
+//! no runtime, one mio `Poll` loop making the same system calls per message (the floor
+//! under every server's CPU, which the report subtracts to show what each runtime adds);
 //! (`peers/tcp_echo.py`): `asyncio-protocol`, `asyncio-streams`, `uvloop-protocol`,
 //! `uvloop-streams`. The Python peers run under `$WEFT_PYTHON`, or else the venv that
 //! `cargo xtask peers` builds in `target/weft-py`. Without it, a full run fails and a
@@ -71,8 +71,8 @@ const PYTHON: [&str; 4] = [
 ];
 /// The Python peer weft's user CPU is held against.
 const UVLOOP_PROTOCOL: &str = "uvloop-protocol";
-/// No runtime at all (`echo_server mio`): a control, run only when named (and in
-/// `--quick` runs); every other style runs by default.
+/// No runtime at all (`echo_server mio`): the control every server's user CPU is read
+/// against.
 const FLOOR: &str = "mio";
 /// Every style, in the order of the tables: weft's, the peers, the baseline last.
 const ALL_STYLES: [&str; 10] = [
@@ -146,10 +146,7 @@ fn main() {
     };
     if args.help {
         println!("usage: tcp_echo [--quick] [--reps N] [--markdown PATH] [STYLE..] [CONNS..]");
-        println!(
-            "styles: {} (default), {FLOOR} (only when named, or with --quick)",
-            default_styles().join(", ")
-        );
+        println!("styles: {} (default: all)", ALL_STYLES.join(", "));
         println!("connection counts: {}", CONN_NAMES.join(", "));
         return;
     }
@@ -169,11 +166,8 @@ fn main() {
     };
     let mut styles = if named {
         pick(names, &ALL_STYLES)
-    } else if args.quick {
-        // The smoke run checks the control's echoes too.
-        ALL_STYLES.to_vec()
     } else {
-        default_styles()
+        ALL_STYLES.to_vec()
     };
     let plans: Vec<Plan> = pick(counts, &CONN_NAMES)
         .iter()
@@ -442,11 +436,6 @@ fn parse_strace(text: &str) -> Option<BTreeMap<String, u64>> {
     calls.contains_key("total").then_some(calls)
 }
 
-/// The styles of a run that names none: every one but the [`FLOOR`].
-fn default_styles() -> Vec<&'static str> {
-    ALL_STYLES.into_iter().filter(|s| *s != FLOOR).collect()
-}
-
 /// What was measured.
 struct Results<'a> {
     styles: &'a [&'a str],
@@ -548,6 +537,8 @@ fn report(res: &Results<'_>, ctx: &Context<'_>) -> String {
         out.push('\n');
     }
 
+    out.push_str(&against_uvloop(res));
+
     let mut plans: Vec<String> = res
         .plans
         .iter()
@@ -609,6 +600,51 @@ fn report(res: &Results<'_>, ctx: &Context<'_>) -> String {
         ctx.machine,
         &ctx.args.raw,
     ));
+    out
+}
+
+/// At 100 connections: each server's user CPU per message against uvloop's protocol
+/// server's (the issue's second yardstick) and, when the floor ran, what each adds
+/// above it (its user CPU minus the floor's: the runtime's own part). Empty when
+/// uvloop did not run.
+fn against_uvloop(res: &Results<'_>) -> String {
+    let user = |s: &Sample| s.user_us;
+    let (Some(p), Some(uv)) = (
+        res.plans.iter().position(|p| p.conns == MAIN_CONNS),
+        res.style(UVLOOP_PROTOCOL),
+    ) else {
+        return String::new();
+    };
+    let uv_user = res.median(p, uv, user);
+    // The Rust servers and uvloop's streams server (asyncio's are far off the scale).
+    let listed = |skip: Option<usize>, f: &dyn Fn(usize) -> String| {
+        res.styles
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| *i != uv && Some(*i) != skip && !s.starts_with("asyncio-"))
+            .map(|(i, s)| format!("`{s}` {}", f(i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = format!(
+        "User CPU per message against `{UVLOOP_PROTOCOL}`'s ({uv_user:.2} µs) at \
+         {MAIN_CONNS} connections, medians: {}.",
+        listed(None, &|i| times(res.median(p, i, user), uv_user))
+    );
+    if let Some(floor) = res.style(FLOOR) {
+        let base = res.median(p, floor, user);
+        let _ = write!(
+            out,
+            " Above the floor (user µs per message minus `{FLOOR}`'s {base:.2}): {}, \
+             `{UVLOOP_PROTOCOL}` {:.2}.",
+            listed(Some(floor), &|i| format!(
+                "{:.2}",
+                res.median(p, i, user) - base
+            )),
+            uv_user - base
+        );
+    }
+    out.push_str("\n\n");
     out
 }
 
