@@ -75,7 +75,7 @@ const UVLOOP_PROTOCOL: &str = "uvloop-protocol";
 /// against.
 const FLOOR: &str = "mio";
 /// Every style, in the order of the tables: weft's, the peers, the baseline last.
-const ALL_STYLES: [&str; 10] = [
+const STYLES: [&str; 10] = [
     WEFT[0], WEFT[1], WEFT[2], TOKIO_MT, FLOOR, PYTHON[0], PYTHON[1], PYTHON[2], PYTHON[3], TOKIO,
 ];
 /// Connection counts (1, 100, 1000), as named on the command line.
@@ -146,7 +146,7 @@ fn main() {
     };
     if args.help {
         println!("usage: tcp_echo [--quick] [--reps N] [--markdown PATH] [STYLE..] [CONNS..]");
-        println!("styles: {} (default: all)", ALL_STYLES.join(", "));
+        println!("styles: {} (default: all)", STYLES.join(", "));
         println!("connection counts: {}", CONN_NAMES.join(", "));
         return;
     }
@@ -164,11 +164,7 @@ fn main() {
         };
         only.select(from).unwrap_or_else(|e| fail(&e.to_string()))
     };
-    let mut styles = if named {
-        pick(names, &ALL_STYLES)
-    } else {
-        ALL_STYLES.to_vec()
-    };
+    let mut styles = pick(names, &STYLES);
     let plans: Vec<Plan> = pick(counts, &CONN_NAMES)
         .iter()
         .map(|n| Plan::new(n.parse().expect("a count"), &args))
@@ -256,7 +252,6 @@ fn main() {
         machine: &machine,
         args: &args,
         count,
-        floor: styles.contains(&FLOOR),
     };
     let report = report(&results, &ctx);
     println!("\n{report}");
@@ -465,8 +460,6 @@ struct Context<'a> {
     args: &'a Args,
     /// Messages of the long strace run.
     count: u64,
-    /// Whether the no-runtime control ran.
-    floor: bool,
 }
 
 /// `a / b` as `1.23x`, or a dash when it is not a number (a window too short for the
@@ -581,7 +574,7 @@ fn report(res: &Results<'_>, ctx: &Context<'_>) -> String {
          (`asyncio.start_server`, `reader.read` / `writer.write` / `await \
          writer.drain()`) on asyncio's and on uvloop's event loop{}. All set \
          TCP_NODELAY and read up to 64 KiB at a time.{}\n",
-        if ctx.floor {
+        if res.style(FLOOR).is_some() {
             format!(
                 "; `{FLOOR}` (no runtime: one mio `Poll` loop, the same system calls per \
                  message, the floor under every server's CPU)"
